@@ -1,0 +1,85 @@
+/* gst-e2ee
+ * Copyright (C) 2026 gst-e2ee authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* Private to libe2ee-keyring: what a frame cryptor needs of its provider.
+ * Every function here is safe from any thread. */
+
+#pragma once
+
+#include <keyring/e2ee-key-provider.h>
+#include <keyring/e2ee-key.h>
+
+G_BEGIN_DECLS
+
+/* Options a frame cryptor reads. Copied out under the provider's lock; the
+ * cryptor refreshes its copy only when e2ee_key_provider_get_serial()
+ * changed, so the per-frame path takes no lock in the steady state. */
+typedef struct
+{
+  E2eeEncryptionType encryption_type;
+  guint ratchet_window_size;
+  gboolean discard_frame_when_cryptor_not_ready;
+  GBytes *sif_trailer;          /* owned; the room's trailer or the magic bytes */
+} E2eeFrameOptions;
+
+void e2ee_frame_options_clear (E2eeFrameOptions * options);
+void e2ee_key_provider_get_frame_options (E2eeKeyProvider * provider,
+    E2eeFrameOptions * options);
+
+/* Grows by one (atomically) on every change of an option, a key, a current
+ * index, or a key's validity. */
+guint e2ee_key_provider_get_serial (E2eeKeyProvider * provider);
+
+typedef enum
+{
+  E2EE_KEY_LOOKUP_OK,
+  E2EE_KEY_LOOKUP_MISSING,      /* no key in that slot */
+  E2EE_KEY_LOOKUP_INVALID,      /* more failures than the failure tolerance */
+} E2eeKeyLookup;
+
+/* The key at @key_index (mod ring size), or at the ring's current index when
+ * @key_index is -1; the index used is written to @used_index. NULL
+ * participant_id, or shared-key mode, means the shared ring. Returns a new
+ * reference, or NULL with @result saying why. */
+E2eeKey *e2ee_key_provider_lookup_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, gint key_index, guint * used_index,
+    E2eeKeyLookup * result);
+
+/* Failure-tolerance bookkeeping for a decryption with the key at @key_index.
+ * Cheap on success when there is nothing to reset. */
+void e2ee_key_provider_report_decryption (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index, gboolean success);
+
+/* @base ratcheted @steps times (1-based), for trying a frame inside the
+ * ratchet window. Ratchet steps of current keys are computed ahead on a
+ * worker thread, so a streaming thread waits for at most one derivation.
+ * Returns a new reference, or NULL on error. */
+E2eeKey *e2ee_key_provider_get_ratchet_candidate (E2eeKeyProvider * provider,
+    E2eeKey * base, guint steps, GError ** error);
+
+/* Puts @ratcheted into the slot if it still holds @base (another stream may
+ * have adopted a ratchet already), resets the failure count and emits
+ * "key-ratcheted". Returns TRUE if the slot now holds @ratcheted. */
+gboolean e2ee_key_provider_adopt_ratcheted_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index, E2eeKey * base,
+    E2eeKey * ratcheted);
+
+/* Relays a frame cryptor's state change as the provider's "state-changed"
+ * signal. Call without holding any lock. */
+void e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,
+    const gchar * participant_id, const gchar * track_id, E2eeState state,
+    guint key_index);
+
+/* A stream id (the IV's SSRC word) that no other live frame cryptor of this
+ * provider holds, chosen at random; give it back with release. */
+guint32 e2ee_key_provider_claim_stream_id (E2eeKeyProvider * provider);
+void e2ee_key_provider_release_stream_id (E2eeKeyProvider * provider,
+    guint32 stream_id);
+
+G_END_DECLS

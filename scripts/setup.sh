@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # demo run real media through (encoders, payloaders, decoders, pngenc).
 packages=(
   meson ninja-build pkg-config gcc
-  libglib2.0-dev libsodium-dev libssl-dev
+  libglib2.0-dev libsodium-dev libssl-dev libjson-glib-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav

@@ -9,6 +9,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/codecs.sh"
 codec=${1:?codec}; n=${2:-90}
 e2ee_codec_setup "$codec" || exit 2
+encoder=${ENCODE%% *}
+if ! gst-inspect-1.0 "$encoder" >/dev/null 2>&1; then
+  echo "$codec: SKIP, encoder $encoder is not installed"
+  exit 77
+fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$here/make-key-file.sh" "$tmp/key" >/dev/null
 

@@ -29,6 +29,8 @@ typedef struct
 } E2eeFrameOptions;
 
 void e2ee_frame_options_clear (E2eeFrameOptions * options);
+/* @options must be zero-initialised or filled by an earlier call: the
+ * trailer it holds is released before the new one is stored. */
 void e2ee_key_provider_get_frame_options (E2eeKeyProvider * provider,
     E2eeFrameOptions * options);
 
@@ -50,6 +52,12 @@ typedef enum
 E2eeKey *e2ee_key_provider_lookup_key (E2eeKeyProvider * provider,
     const gchar * participant_id, gint key_index, guint * used_index,
     E2eeKeyLookup * result);
+
+/* lookup_key with the validity check optional: encryptors (as LiveKit's)
+ * keep using the current key even when decryptors gave up on it. */
+E2eeKey *e2ee_key_provider_lookup_key_full (E2eeKeyProvider * provider,
+    const gchar * participant_id, gint key_index, gboolean check_validity,
+    guint * used_index, E2eeKeyLookup * result);
 
 /* Failure-tolerance bookkeeping for a decryption with the key at @key_index.
  * Cheap on success when there is nothing to reset. */
@@ -81,5 +89,10 @@ void e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,
 guint32 e2ee_key_provider_claim_stream_id (E2eeKeyProvider * provider);
 void e2ee_key_provider_release_stream_id (E2eeKeyProvider * provider,
     guint32 stream_id);
+
+/* The next data-packet IV: BE32 (the provider's data stream id) ||
+ * BE64 (packet counter). See e2ee-data-packet.c. */
+void e2ee_key_provider_next_data_packet_iv (E2eeKeyProvider * provider,
+    guint8 iv[E2EE_IV_LENGTH]);
 
 G_END_DECLS

@@ -1,0 +1,1299 @@
+/* gst-e2ee
+ * Copyright (C) 2026 gst-e2ee authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:e2ee-key-provider
+ * @title: E2eeKeyProvider
+ * @short_description: LiveKit-compatible key rings shared by frame cryptors
+ *
+ * An #E2eeKeyProvider holds the keys of one room, as LiveKit's key provider
+ * does: one shared key ring (participant id %NULL, or any participant while
+ * #E2eeKeyProvider:shared-key is %TRUE) and otherwise one ring per
+ * participant. A ring has #E2eeKeyProvider:key-ring-size slots; key index
+ * @i lives in slot @i modulo the ring size, and each ring has a current
+ * index that encryptors use.
+ *
+ * Keys come from a passphrase (e2ee_key_provider_set_passphrase()) or from
+ * raw key material (e2ee_key_provider_set_key()). The AES key is derived
+ * with PBKDF2 or HKDF as set by #E2eeKeyProvider:key-derivation, with
+ * #E2eeKeyProvider:ratchet-salt as salt. Ratcheting derives new material
+ * from the old with the same function.
+ *
+ * Every frame cryptor and element that uses one provider sees the same keys,
+ * and the provider relays their state changes as
+ * #E2eeKeyProvider::state-changed, because some hosts (webrtcsink) run them
+ * in inner pipelines whose bus messages never reach the application.
+ *
+ * The provider is safe to use from any thread. Key material lives in
+ * libsodium's guarded memory, is wiped when replaced, and is never logged
+ * nor readable through a property.
+ *
+ * #E2eeKeyProvider:key-ring-size, #E2eeKeyProvider:ratchet-salt and
+ * #E2eeKeyProvider:key-size describe how the keys already stored were made,
+ * so they can only change while the provider holds no key: a change after
+ * a key was set is refused with a warning and the property keeps its value.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "e2ee-key-provider-private.h"
+#include "e2ee-enum-types.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define DEFAULT_SHARED_KEY TRUE
+#define DEFAULT_RATCHET_SALT E2EE_DEFAULT_RATCHET_SALT
+#define DEFAULT_RATCHET_WINDOW_SIZE 0
+#define DEFAULT_FAILURE_TOLERANCE -1
+#define DEFAULT_KEY_RING_SIZE E2EE_DEFAULT_KEY_RING_SIZE
+#define DEFAULT_UNCRYPTED_MAGIC_BYTES E2EE_DEFAULT_UNCRYPTED_MAGIC_BYTES
+#define DEFAULT_KEY_SIZE 128
+#define DEFAULT_ENCRYPTION_TYPE E2EE_ENCRYPTION_TYPE_GCM
+#define DEFAULT_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY FALSE
+#define DEFAULT_KEY_DERIVATION E2EE_KEY_DERIVATION_AUTO
+
+/* More than any sensible window: each step is one key derivation. */
+#define MAX_RATCHET_WINDOW_SIZE 255
+
+enum
+{
+  PROP_0,
+  PROP_SHARED_KEY,
+  PROP_RATCHET_SALT,
+  PROP_RATCHET_WINDOW_SIZE,
+  PROP_FAILURE_TOLERANCE,
+  PROP_KEY_RING_SIZE,
+  PROP_UNCRYPTED_MAGIC_BYTES,
+  PROP_KEY_SIZE,
+  PROP_ENCRYPTION_TYPE,
+  PROP_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY,
+  PROP_KEY_DERIVATION,
+  N_PROPERTIES
+};
+
+enum
+{
+  SIGNAL_KEY_RATCHETED,
+  SIGNAL_STATE_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPERTIES];
+static guint signals[N_SIGNALS];
+
+/* One slot of a key ring. */
+typedef struct
+{
+  E2eeKey *key;
+  gint failures;                /* decryption failures since the last reset */
+} KeySlot;
+
+typedef struct
+{
+  guint size;
+  guint current_index;
+  KeySlot *slots;
+} KeyRing;
+
+/* A job for the ratchet worker: derive @steps ratchet steps of @key. */
+typedef struct
+{
+  E2eeKey *key;
+  guint steps;
+} RatchetJob;
+
+struct _E2eeKeyProvider
+{
+  GObject parent;
+
+  /* Guards everything below except the atomics. */
+  GMutex lock;
+
+  gboolean shared_key;
+  gchar *ratchet_salt;
+  guint ratchet_window_size;
+  gint failure_tolerance;       /* atomic reads on the success path */
+  guint key_ring_size;
+  gchar *uncrypted_magic_bytes;
+  guint key_size;
+  E2eeEncryptionType encryption_type;
+  gboolean discard_frame_when_cryptor_not_ready;
+  E2eeKeyDerivation key_derivation;
+  GBytes *sif_trailer;
+
+  KeyRing *shared_ring;         /* created on first use */
+  GHashTable *participant_rings;        /* gchar* -> KeyRing* */
+  guint n_keys;                 /* occupied slots over all rings */
+  gint n_failing_slots;         /* atomic reads: slots with failures > 0 */
+
+  gint serial;                  /* atomic */
+
+  GHashTable *stream_ids;       /* claimed stream ids (a set) */
+
+  /* Data packets (e2ee-data-packet.c) */
+  gboolean data_stream_claimed;
+  guint32 data_stream_id;
+  guint64 data_packet_counter;
+
+  GThreadPool *ratchet_pool;    /* 1 thread, created on first need */
+};
+
+G_DEFINE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, G_TYPE_OBJECT);
+
+/* Key rings */
+
+static KeyRing *
+key_ring_new (guint size)
+{
+  KeyRing *ring = g_new0 (KeyRing, 1);
+
+  ring->size = size;
+  ring->slots = g_new0 (KeySlot, size);
+  return ring;
+}
+
+static void
+key_ring_free (KeyRing * ring)
+{
+  guint i;
+
+  for (i = 0; i < ring->size; i++)
+    g_clear_pointer (&ring->slots[i].key, e2ee_key_unref);
+  g_free (ring->slots);
+  g_free (ring);
+}
+
+static gboolean
+uses_shared_ring (E2eeKeyProvider * self, const gchar * participant_id)
+{
+  return participant_id == NULL || self->shared_key;
+}
+
+/* The participant id reported in signals: NULL for the shared ring. */
+static const gchar *
+ring_owner (E2eeKeyProvider * self, const gchar * participant_id)
+{
+  return uses_shared_ring (self, participant_id) ? NULL : participant_id;
+}
+
+static KeyRing *
+find_ring_locked (E2eeKeyProvider * self, const gchar * participant_id)
+{
+  if (uses_shared_ring (self, participant_id))
+    return self->shared_ring;
+  return g_hash_table_lookup (self->participant_rings, participant_id);
+}
+
+static KeyRing *
+ensure_ring_locked (E2eeKeyProvider * self, const gchar * participant_id)
+{
+  KeyRing *ring = find_ring_locked (self, participant_id);
+
+  if (ring != NULL)
+    return ring;
+
+  ring = key_ring_new (self->key_ring_size);
+  if (uses_shared_ring (self, participant_id))
+    self->shared_ring = ring;
+  else
+    g_hash_table_insert (self->participant_rings, g_strdup (participant_id),
+        ring);
+  return ring;
+}
+
+static void
+bump_serial (E2eeKeyProvider * self)
+{
+  g_atomic_int_inc (&self->serial);
+}
+
+static void
+slot_reset_failures_locked (E2eeKeyProvider * self, KeySlot * slot)
+{
+  if (slot->failures > 0) {
+    slot->failures = 0;
+    g_atomic_int_dec_and_test (&self->n_failing_slots);
+  }
+}
+
+/* Puts @key (reference taken over) into @slot; returns the old key for the
+ * caller to drop once the lock is released. */
+static E2eeKey *
+slot_replace_locked (E2eeKeyProvider * self, KeySlot * slot, E2eeKey * key)
+{
+  E2eeKey *old = slot->key;
+
+  slot->key = key;
+  if (old == NULL)
+    self->n_keys++;
+  slot_reset_failures_locked (self, slot);
+  bump_serial (self);
+  return old;
+}
+
+static gboolean
+slot_is_invalid_locked (E2eeKeyProvider * self, const KeySlot * slot)
+{
+  return self->failure_tolerance >= 0
+      && slot->failures > self->failure_tolerance;
+}
+
+/* Ratchet precomputation */
+
+static void
+ratchet_job_free (gpointer data)
+{
+  RatchetJob *job = data;
+
+  e2ee_key_unref (job->key);
+  g_free (job);
+}
+
+static void
+ratchet_job_run (gpointer data, gpointer user_data)
+{
+  RatchetJob *job = data;
+  E2eeKey *key = e2ee_key_ref (job->key);
+  guint i;
+
+  /* Each step lands in the previous key's cache, where a streaming thread
+   * trying the ratchet window finds it (or waits for it). */
+  for (i = 0; i < job->steps && key != NULL; i++) {
+    E2eeKey *next = e2ee_key_ratchet_cached (key, NULL);
+
+    e2ee_key_unref (key);
+    key = next;
+  }
+  if (key != NULL)
+    e2ee_key_unref (key);
+  ratchet_job_free (job);
+}
+
+/* Queues the derivation of @key's next ratchet-window-size steps. */
+static void
+schedule_ratchet_precompute (E2eeKeyProvider * self, E2eeKey * key)
+{
+  RatchetJob *job;
+  guint window;
+
+  g_mutex_lock (&self->lock);
+  window = self->ratchet_window_size;
+  if (window > 0 && self->ratchet_pool == NULL)
+    self->ratchet_pool = g_thread_pool_new_full (ratchet_job_run, self,
+        ratchet_job_free, 1, FALSE, NULL);
+  if (window > 0 && self->ratchet_pool != NULL) {
+    job = g_new0 (RatchetJob, 1);
+    job->key = e2ee_key_ref (key);
+    job->steps = window;
+    g_thread_pool_push (self->ratchet_pool, job, NULL);
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+/* Signals */
+
+static void
+emit_key_ratcheted (E2eeKeyProvider * self, const gchar * participant_id,
+    guint key_index)
+{
+  g_signal_emit (self, signals[SIGNAL_KEY_RATCHETED], 0, participant_id,
+      key_index);
+}
+
+/* GObject */
+
+static gboolean
+provider_refuses_change_locked (E2eeKeyProvider * self, GParamSpec * pspec)
+{
+  if (self->n_keys == 0)
+    return FALSE;
+  g_warning ("E2eeKeyProvider: \"%s\" cannot change while the provider "
+      "holds keys; the change is ignored", pspec->name);
+  return TRUE;
+}
+
+static void
+set_key_ring_size_locked (E2eeKeyProvider * self, guint size)
+{
+  if (size == self->key_ring_size)
+    return;
+  /* No key is stored (checked by the caller): drop the empty rings, they
+   * are created again with the new size on first use. */
+  self->key_ring_size = size;
+  g_clear_pointer (&self->shared_ring, key_ring_free);
+  g_hash_table_remove_all (self->participant_rings);
+}
+
+static void
+e2ee_key_provider_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  E2eeKeyProvider *self = E2EE_KEY_PROVIDER (object);
+
+  g_mutex_lock (&self->lock);
+  switch (prop_id) {
+    case PROP_SHARED_KEY:
+      self->shared_key = g_value_get_boolean (value);
+      break;
+    case PROP_RATCHET_SALT:
+      if (!provider_refuses_change_locked (self, pspec)) {
+        g_free (self->ratchet_salt);
+        self->ratchet_salt = g_value_dup_string (value);
+        if (self->ratchet_salt == NULL)
+          self->ratchet_salt = g_strdup (DEFAULT_RATCHET_SALT);
+      }
+      break;
+    case PROP_RATCHET_WINDOW_SIZE:
+      self->ratchet_window_size = g_value_get_uint (value);
+      break;
+    case PROP_FAILURE_TOLERANCE:
+      g_atomic_int_set (&self->failure_tolerance, g_value_get_int (value));
+      break;
+    case PROP_KEY_RING_SIZE:
+      if (!provider_refuses_change_locked (self, pspec))
+        set_key_ring_size_locked (self, g_value_get_uint (value));
+      break;
+    case PROP_UNCRYPTED_MAGIC_BYTES:
+      g_free (self->uncrypted_magic_bytes);
+      self->uncrypted_magic_bytes = g_value_dup_string (value);
+      if (self->uncrypted_magic_bytes == NULL)
+        self->uncrypted_magic_bytes = g_strdup ("");
+      break;
+    case PROP_KEY_SIZE:{
+      guint bits = g_value_get_uint (value);
+
+      if (bits != 128 && bits != 256)
+        g_warning ("E2eeKeyProvider: key-size must be 128 or 256, not %u",
+            bits);
+      else if (!provider_refuses_change_locked (self, pspec))
+        self->key_size = bits;
+      break;
+    }
+    case PROP_ENCRYPTION_TYPE:
+      self->encryption_type = g_value_get_enum (value);
+      break;
+    case PROP_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY:
+      self->discard_frame_when_cryptor_not_ready =
+          g_value_get_boolean (value);
+      break;
+    case PROP_KEY_DERIVATION:
+      self->key_derivation = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  bump_serial (self);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+e2ee_key_provider_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  E2eeKeyProvider *self = E2EE_KEY_PROVIDER (object);
+
+  g_mutex_lock (&self->lock);
+  switch (prop_id) {
+    case PROP_SHARED_KEY:
+      g_value_set_boolean (value, self->shared_key);
+      break;
+    case PROP_RATCHET_SALT:
+      g_value_set_string (value, self->ratchet_salt);
+      break;
+    case PROP_RATCHET_WINDOW_SIZE:
+      g_value_set_uint (value, self->ratchet_window_size);
+      break;
+    case PROP_FAILURE_TOLERANCE:
+      g_value_set_int (value, self->failure_tolerance);
+      break;
+    case PROP_KEY_RING_SIZE:
+      g_value_set_uint (value, self->key_ring_size);
+      break;
+    case PROP_UNCRYPTED_MAGIC_BYTES:
+      g_value_set_string (value, self->uncrypted_magic_bytes);
+      break;
+    case PROP_KEY_SIZE:
+      g_value_set_uint (value, self->key_size);
+      break;
+    case PROP_ENCRYPTION_TYPE:
+      g_value_set_enum (value, self->encryption_type);
+      break;
+    case PROP_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY:
+      g_value_set_boolean (value, self->discard_frame_when_cryptor_not_ready);
+      break;
+    case PROP_KEY_DERIVATION:
+      g_value_set_enum (value, self->key_derivation);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+e2ee_key_provider_finalize (GObject * object)
+{
+  E2eeKeyProvider *self = E2EE_KEY_PROVIDER (object);
+
+  /* Queued precomputations are dropped; a running one finishes first. */
+  if (self->ratchet_pool != NULL)
+    g_thread_pool_free (self->ratchet_pool, TRUE, TRUE);
+
+  g_clear_pointer (&self->shared_ring, key_ring_free);
+  g_hash_table_unref (self->participant_rings);
+  g_hash_table_unref (self->stream_ids);
+  g_clear_pointer (&self->sif_trailer, g_bytes_unref);
+  g_free (self->ratchet_salt);
+  g_free (self->uncrypted_magic_bytes);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (e2ee_key_provider_parent_class)->finalize (object);
+}
+
+static void
+e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+
+  gobject_class->set_property = e2ee_key_provider_set_property;
+  gobject_class->get_property = e2ee_key_provider_get_property;
+  gobject_class->finalize = e2ee_key_provider_finalize;
+
+  /**
+   * E2eeKeyProvider:shared-key:
+   *
+   * Whether every participant uses the shared key ring (LiveKit's
+   * `sharedKey`). When %FALSE, each participant id has its own ring and
+   * only a %NULL participant id means the shared ring.
+   */
+  properties[PROP_SHARED_KEY] = g_param_spec_boolean ("shared-key",
+      "Shared key", "Use one key ring for all participants",
+      DEFAULT_SHARED_KEY, rw);
+
+  /**
+   * E2eeKeyProvider:ratchet-salt:
+   *
+   * The salt of both key derivations and of every ratchet step (LiveKit's
+   * `ratchetSalt`). Can only change while the provider holds no key.
+   */
+  properties[PROP_RATCHET_SALT] = g_param_spec_string ("ratchet-salt",
+      "Ratchet salt",
+      "Salt of the key derivation and of each ratchet step (only changeable "
+      "while no key is set)", DEFAULT_RATCHET_SALT, rw);
+
+  /**
+   * E2eeKeyProvider:ratchet-window-size:
+   *
+   * How many ratchet steps ahead a decryptor tries when a frame fails to
+   * authenticate (LiveKit's `ratchetWindowSize`); 0 disables it. A frame
+   * that authenticates with a ratcheted key makes the ratcheted key the
+   * slot's key. The steps are derived ahead of time on a worker thread.
+   */
+  properties[PROP_RATCHET_WINDOW_SIZE] =
+      g_param_spec_uint ("ratchet-window-size", "Ratchet window size",
+      "Ratchet steps tried when a frame fails to decrypt (0 = none)",
+      0, MAX_RATCHET_WINDOW_SIZE, DEFAULT_RATCHET_WINDOW_SIZE, rw);
+
+  /**
+   * E2eeKeyProvider:failure-tolerance:
+   *
+   * How many decryption failures a key may have before it is marked
+   * invalid (LiveKit's `failureTolerance`); -1 never marks a key invalid.
+   * A success, a new key or a ratchet resets the count.
+   */
+  properties[PROP_FAILURE_TOLERANCE] =
+      g_param_spec_int ("failure-tolerance", "Failure tolerance",
+      "Decryption failures before a key is marked invalid (-1 = never)",
+      -1, G_MAXINT, DEFAULT_FAILURE_TOLERANCE, rw);
+
+  /**
+   * E2eeKeyProvider:key-ring-size:
+   *
+   * Number of key slots per ring (LiveKit's `keyringSize`). Can only change
+   * while the provider holds no key.
+   */
+  properties[PROP_KEY_RING_SIZE] = g_param_spec_uint ("key-ring-size",
+      "Key ring size",
+      "Key slots per ring (only changeable while no key is set)",
+      1, E2EE_MAX_KEY_RING_SIZE, DEFAULT_KEY_RING_SIZE, rw);
+
+  /**
+   * E2eeKeyProvider:uncrypted-magic-bytes:
+   *
+   * The trailer of server-injected frames, used until the room sets its own
+   * with e2ee_key_provider_set_sif_trailer().
+   */
+  properties[PROP_UNCRYPTED_MAGIC_BYTES] =
+      g_param_spec_string ("uncrypted-magic-bytes", "Uncrypted magic bytes",
+      "Trailer of frames that pass through unencrypted, until the room sets "
+      "its SIF trailer", DEFAULT_UNCRYPTED_MAGIC_BYTES, rw);
+
+  /**
+   * E2eeKeyProvider:key-size:
+   *
+   * AES key size in bits: 128 (LiveKit's) or 256. Can only change while
+   * the provider holds no key.
+   */
+  properties[PROP_KEY_SIZE] = g_param_spec_uint ("key-size", "Key size",
+      "AES key size in bits, 128 or 256 (only changeable while no key is "
+      "set)", 128, 256, DEFAULT_KEY_SIZE, rw);
+
+  /**
+   * E2eeKeyProvider:encryption-type:
+   *
+   * Whether frames are encrypted at all.
+   */
+  properties[PROP_ENCRYPTION_TYPE] = g_param_spec_enum ("encryption-type",
+      "Encryption type", "Frame encryption (none passes frames through)",
+      E2EE_TYPE_ENCRYPTION_TYPE, DEFAULT_ENCRYPTION_TYPE, rw);
+
+  /**
+   * E2eeKeyProvider:discard-frame-when-cryptor-not-ready:
+   *
+   * Whether a decryptor drops frames while it has no usable key, rather
+   * than passing them on as they are (LiveKit's
+   * `discardFrameWhenCryptorNotReady`). Encryptors always drop.
+   */
+  properties[PROP_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY] =
+      g_param_spec_boolean ("discard-frame-when-cryptor-not-ready",
+      "Discard frame when cryptor not ready",
+      "Drop frames that arrive before a decryption key", 
+      DEFAULT_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY, rw);
+
+  /**
+   * E2eeKeyProvider:key-derivation:
+   *
+   * Which function turns key material into an AES key (and ratchets it).
+   * Keys already set keep the function they were made with.
+   */
+  properties[PROP_KEY_DERIVATION] = g_param_spec_enum ("key-derivation",
+      "Key derivation",
+      "How the AES key is derived from a passphrase or raw material",
+      E2EE_TYPE_KEY_DERIVATION, DEFAULT_KEY_DERIVATION, rw);
+
+  g_object_class_install_properties (gobject_class, N_PROPERTIES,
+      properties);
+
+  /**
+   * E2eeKeyProvider::key-ratcheted:
+   * @provider: the #E2eeKeyProvider
+   * @participant_id: (nullable): the participant whose ring holds the key,
+   *   or %NULL for the shared ring
+   * @key_index: the key index
+   *
+   * A key was ratcheted, by e2ee_key_provider_ratchet_key() or by a
+   * decryptor that recovered a frame inside the ratchet window. The new
+   * material is not in the signal: read it with
+   * e2ee_key_provider_export_key() if it must travel.
+   */
+  signals[SIGNAL_KEY_RATCHETED] = g_signal_new ("key-ratcheted",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT);
+
+  /**
+   * E2eeKeyProvider::state-changed:
+   * @provider: the #E2eeKeyProvider
+   * @participant_id: (nullable): the participant of the frame cryptor
+   * @track_id: (nullable): the track, or the element's name
+   * @state: the new #E2eeState
+   * @key_index: the key index involved
+   *
+   * A frame cryptor using this provider changed state. Emitted from the
+   * streaming thread that saw the change.
+   */
+  signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, E2EE_TYPE_STATE,
+      G_TYPE_UINT);
+}
+
+static void
+e2ee_key_provider_init (E2eeKeyProvider * self)
+{
+  e2ee_ensure_sodium ();
+
+  g_mutex_init (&self->lock);
+  self->shared_key = DEFAULT_SHARED_KEY;
+  self->ratchet_salt = g_strdup (DEFAULT_RATCHET_SALT);
+  self->ratchet_window_size = DEFAULT_RATCHET_WINDOW_SIZE;
+  self->failure_tolerance = DEFAULT_FAILURE_TOLERANCE;
+  self->key_ring_size = DEFAULT_KEY_RING_SIZE;
+  self->uncrypted_magic_bytes = g_strdup (DEFAULT_UNCRYPTED_MAGIC_BYTES);
+  self->key_size = DEFAULT_KEY_SIZE;
+  self->encryption_type = DEFAULT_ENCRYPTION_TYPE;
+  self->discard_frame_when_cryptor_not_ready =
+      DEFAULT_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY;
+  self->key_derivation = DEFAULT_KEY_DERIVATION;
+  self->participant_rings = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, (GDestroyNotify) key_ring_free);
+  self->stream_ids = g_hash_table_new (g_direct_hash, g_direct_equal);
+}
+
+/* Public API */
+
+/**
+ * e2ee_key_provider_new:
+ *
+ * Creates a key provider with LiveKit's default options.
+ *
+ * Returns: (transfer full): a new #E2eeKeyProvider
+ */
+E2eeKeyProvider *
+e2ee_key_provider_new (void)
+{
+  return g_object_new (E2EE_TYPE_KEY_PROVIDER, NULL);
+}
+
+/* Stores @key at @key_index, as set_key and set_passphrase share it. */
+static void
+store_key (E2eeKeyProvider * self, const gchar * participant_id,
+    E2eeKey * key, guint key_index, gboolean make_current)
+{
+  KeyRing *ring;
+  guint slot_index;
+  E2eeKey *old;
+
+  g_mutex_lock (&self->lock);
+  ring = ensure_ring_locked (self, participant_id);
+  slot_index = key_index % ring->size;
+  old = slot_replace_locked (self, &ring->slots[slot_index], key);
+  if (make_current)
+    ring->current_index = slot_index;
+  g_mutex_unlock (&self->lock);
+
+  g_debug ("Key set for participant %s at index %u%s",
+      participant_id ? participant_id : "(shared)", key_index,
+      make_current ? " (current)" : "");
+
+  if (old != NULL)
+    e2ee_key_unref (old);
+  schedule_ratchet_precompute (self, key);
+}
+
+static gboolean
+set_material (E2eeKeyProvider * self, const gchar * participant_id,
+    const guint8 * material, gsize material_len, gboolean is_passphrase,
+    guint key_index, gboolean make_current, GError ** error)
+{
+  E2eeKeyDerivation derivation;
+  E2eeKdf kdf;
+  gchar *salt;
+  guint key_bits;
+  E2eeKey *key;
+
+  g_mutex_lock (&self->lock);
+  derivation = self->key_derivation;
+  salt = g_strdup (self->ratchet_salt);
+  key_bits = self->key_size;
+  g_mutex_unlock (&self->lock);
+
+  if (derivation == E2EE_KEY_DERIVATION_AUTO)
+    kdf = is_passphrase ? E2EE_KDF_PBKDF2 : E2EE_KDF_HKDF;
+  else
+    kdf = derivation == E2EE_KEY_DERIVATION_PBKDF2 ?
+        E2EE_KDF_PBKDF2 : E2EE_KDF_HKDF;
+
+  /* The derivation runs with no lock held: PBKDF2 takes tens of ms. */
+  key = e2ee_key_new (material, material_len, kdf, salt, key_bits, error);
+  g_free (salt);
+  if (key == NULL)
+    return FALSE;
+
+  store_key (self, participant_id, key, key_index, make_current);
+  return TRUE;
+}
+
+/**
+ * e2ee_key_provider_set_key:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @material: (array length=material_len): raw key material
+ * @material_len: length of @material, 1 to 1024 bytes
+ * @key_index: the key index; the key goes to slot @key_index modulo
+ *   #E2eeKeyProvider:key-ring-size
+ * @make_current: whether encryptors start using this key now
+ * @error: return location for a #GError, or %NULL
+ *
+ * Sets a key from raw material (LiveKit's `setKey` with an imported raw
+ * key). With #E2eeKeyProvider:key-derivation AUTO, the AES key is derived
+ * with HKDF. Replaces (and wipes) the key in that slot and resets its
+ * failure count.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+e2ee_key_provider_set_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, const guint8 * material, gsize material_len,
+    guint key_index, gboolean make_current, GError ** error)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (material != NULL || material_len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return set_material (provider, participant_id, material, material_len,
+      FALSE, key_index, make_current, error);
+}
+
+/**
+ * e2ee_key_provider_set_passphrase:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @passphrase: the passphrase (its UTF-8 bytes are the key material)
+ * @key_index: the key index; the key goes to slot @key_index modulo
+ *   #E2eeKeyProvider:key-ring-size
+ * @make_current: whether encryptors start using this key now
+ * @error: return location for a #GError, or %NULL
+ *
+ * Sets a key from a passphrase (LiveKit's `createKeyFromString`). With
+ * #E2eeKeyProvider:key-derivation AUTO, the AES key is derived with
+ * PBKDF2-HMAC-SHA256.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+e2ee_key_provider_set_passphrase (E2eeKeyProvider * provider,
+    const gchar * participant_id, const gchar * passphrase, guint key_index,
+    gboolean make_current, GError ** error)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return set_material (provider, participant_id, (const guint8 *) passphrase,
+      strlen (passphrase), TRUE, key_index, make_current, error);
+}
+
+/* A new reference to the key in the slot of @key_index, or NULL. */
+static E2eeKey *
+ref_slot_key (E2eeKeyProvider * self, const gchar * participant_id,
+    guint key_index)
+{
+  KeyRing *ring;
+  E2eeKey *key = NULL;
+
+  g_mutex_lock (&self->lock);
+  ring = find_ring_locked (self, participant_id);
+  if (ring != NULL && ring->slots[key_index % ring->size].key != NULL)
+    key = e2ee_key_ref (ring->slots[key_index % ring->size].key);
+  g_mutex_unlock (&self->lock);
+  return key;
+}
+
+static void
+set_missing_key_error (GError ** error, const gchar * participant_id,
+    guint key_index)
+{
+  g_set_error (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY,
+      "No key for participant %s at index %u",
+      participant_id ? participant_id : "(shared)", key_index);
+}
+
+/* Replaces @base with @ratcheted if the slot still holds @base. */
+static gboolean
+replace_if_unchanged (E2eeKeyProvider * self, const gchar * participant_id,
+    guint key_index, E2eeKey * base, E2eeKey * ratcheted)
+{
+  KeyRing *ring;
+  KeySlot *slot;
+  E2eeKey *old = NULL;
+  gboolean replaced = FALSE;
+
+  g_mutex_lock (&self->lock);
+  ring = find_ring_locked (self, participant_id);
+  slot = ring ? &ring->slots[key_index % ring->size] : NULL;
+  if (slot != NULL && slot->key == base) {
+    old = slot_replace_locked (self, slot, e2ee_key_ref (ratcheted));
+    replaced = TRUE;
+  }
+  g_mutex_unlock (&self->lock);
+
+  if (old != NULL)
+    e2ee_key_unref (old);
+  return replaced;
+}
+
+static gboolean
+ref_slot_key_is (E2eeKeyProvider * self, const gchar * participant_id,
+    guint key_index, E2eeKey * key)
+{
+  E2eeKey *held = ref_slot_key (self, participant_id, key_index);
+  gboolean same = held == key;
+
+  if (held != NULL)
+    e2ee_key_unref (held);
+  return same;
+}
+
+/**
+ * e2ee_key_provider_ratchet_key:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @key_index: the key index
+ * @error: return location for a #GError, or %NULL
+ *
+ * Ratchets the key at @key_index one step in place (LiveKit's
+ * `ratchetKey`): the new material is derived from the old with the key's
+ * derivation function and the ratchet salt, the slot's failure count is
+ * reset, and #E2eeKeyProvider::key-ratcheted is emitted.
+ *
+ * Returns: (transfer full) (nullable): the new key material (32 bytes), or
+ *   %NULL with @error set (%E2EE_ERROR_MISSING_KEY when the slot is empty)
+ */
+GBytes *
+e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index, GError ** error)
+{
+  E2eeKey *base, *ratcheted;
+  GBytes *material;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  /* Another thread may change the slot while the step is derived (with no
+   * lock held); then ratchet whatever the slot holds now. */
+  for (;;) {
+    base = ref_slot_key (provider, participant_id, key_index);
+    if (base == NULL) {
+      set_missing_key_error (error, participant_id, key_index);
+      return NULL;
+    }
+    ratcheted = e2ee_key_ratchet_cached (base, error);
+    if (ratcheted == NULL) {
+      e2ee_key_unref (base);
+      return NULL;
+    }
+    if (replace_if_unchanged (provider, participant_id, key_index, base,
+            ratcheted))
+      break;
+    e2ee_key_unref (base);
+    e2ee_key_unref (ratcheted);
+  }
+  e2ee_key_unref (base);
+
+  g_debug ("Key ratcheted for participant %s at index %u",
+      participant_id ? participant_id : "(shared)", key_index);
+  material = e2ee_key_export_material (ratcheted);
+  schedule_ratchet_precompute (provider, ratcheted);
+  e2ee_key_unref (ratcheted);
+
+  emit_key_ratcheted (provider, ring_owner (provider, participant_id),
+      key_index);
+  return material;
+}
+
+/**
+ * e2ee_key_provider_export_key:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @key_index: the key index
+ * @error: return location for a #GError, or %NULL
+ *
+ * Copies out the key material at @key_index (LiveKit's `exportKey`), for
+ * example to hand a ratcheted key to a new participant. The copy lives in
+ * guarded memory and is wiped when the #GBytes is freed.
+ *
+ * Returns: (transfer full) (nullable): the key material, or %NULL with
+ *   @error set (%E2EE_ERROR_MISSING_KEY when the slot is empty)
+ */
+GBytes *
+e2ee_key_provider_export_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index, GError ** error)
+{
+  E2eeKey *key;
+  GBytes *material;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  key = ref_slot_key (provider, participant_id, key_index);
+  if (key == NULL) {
+    set_missing_key_error (error, participant_id, key_index);
+    return NULL;
+  }
+  material = e2ee_key_export_material (key);
+  e2ee_key_unref (key);
+  return material;
+}
+
+/**
+ * e2ee_key_provider_has_key:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @key_index: the key index
+ *
+ * Whether the slot of @key_index holds a key (valid or not).
+ *
+ * Returns: %TRUE if there is a key at @key_index
+ */
+gboolean
+e2ee_key_provider_has_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index)
+{
+  E2eeKey *key;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+
+  key = ref_slot_key (provider, participant_id, key_index);
+  if (key == NULL)
+    return FALSE;
+  e2ee_key_unref (key);
+  return TRUE;
+}
+
+/**
+ * e2ee_key_provider_get_current_key_index:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ *
+ * The key index encryptors of that ring use. 0 until set.
+ *
+ * Returns: the current key index (already reduced modulo the ring size)
+ */
+guint
+e2ee_key_provider_get_current_key_index (E2eeKeyProvider * provider,
+    const gchar * participant_id)
+{
+  KeyRing *ring;
+  guint index = 0;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
+
+  g_mutex_lock (&provider->lock);
+  ring = find_ring_locked (provider, participant_id);
+  if (ring != NULL)
+    index = ring->current_index;
+  g_mutex_unlock (&provider->lock);
+  return index;
+}
+
+/**
+ * e2ee_key_provider_set_current_key_index:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @key_index: the new current key index; @key_index modulo
+ *   #E2eeKeyProvider:key-ring-size is stored
+ * @error: return location for a #GError, or %NULL
+ *
+ * Makes encryptors of that ring use the key at @key_index from their next
+ * frame on (LiveKit's `setCurrentKeyIndex`), and resets that slot's failure
+ * count. The slot need not hold a key yet.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index, GError ** error)
+{
+  KeyRing *ring;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_mutex_lock (&provider->lock);
+  ring = ensure_ring_locked (provider, participant_id);
+  ring->current_index = key_index % ring->size;
+  slot_reset_failures_locked (provider, &ring->slots[ring->current_index]);
+  bump_serial (provider);
+  g_mutex_unlock (&provider->lock);
+  return TRUE;
+}
+
+/**
+ * e2ee_key_provider_set_sif_trailer:
+ * @provider: an #E2eeKeyProvider
+ * @trailer: (array length=trailer_len) (nullable): the room's SIF trailer
+ * @trailer_len: length of @trailer
+ *
+ * Sets the trailer that marks server-injected frames (the `sifTrailer` the
+ * LiveKit server sends on joining a room). Frames that end with it pass
+ * through decryptors untouched. %NULL or an empty trailer falls back to
+ * #E2eeKeyProvider:uncrypted-magic-bytes.
+ */
+void
+e2ee_key_provider_set_sif_trailer (E2eeKeyProvider * provider,
+    const guint8 * trailer, gsize trailer_len)
+{
+  GBytes *bytes = NULL;
+
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+  g_return_if_fail (trailer != NULL || trailer_len == 0);
+
+  if (trailer_len > 0)
+    bytes = g_bytes_new (trailer, trailer_len);
+
+  g_mutex_lock (&provider->lock);
+  g_clear_pointer (&provider->sif_trailer, g_bytes_unref);
+  provider->sif_trailer = bytes;
+  bump_serial (provider);
+  g_mutex_unlock (&provider->lock);
+}
+
+/* Private API (e2ee-key-provider-private.h) */
+
+void
+e2ee_frame_options_clear (E2eeFrameOptions * options)
+{
+  g_return_if_fail (options != NULL);
+
+  g_clear_pointer (&options->sif_trailer, g_bytes_unref);
+}
+
+void
+e2ee_key_provider_get_frame_options (E2eeKeyProvider * provider,
+    E2eeFrameOptions * options)
+{
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+  g_return_if_fail (options != NULL);
+
+  g_mutex_lock (&provider->lock);
+  options->encryption_type = provider->encryption_type;
+  options->ratchet_window_size = provider->ratchet_window_size;
+  options->discard_frame_when_cryptor_not_ready =
+      provider->discard_frame_when_cryptor_not_ready;
+  if (options->sif_trailer != NULL)
+    g_bytes_unref (options->sif_trailer);
+  if (provider->sif_trailer != NULL)
+    options->sif_trailer = g_bytes_ref (provider->sif_trailer);
+  else
+    options->sif_trailer = g_bytes_new (provider->uncrypted_magic_bytes,
+        strlen (provider->uncrypted_magic_bytes));
+  g_mutex_unlock (&provider->lock);
+}
+
+guint
+e2ee_key_provider_get_serial (E2eeKeyProvider * provider)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
+
+  return (guint) g_atomic_int_get (&provider->serial);
+}
+
+/* Shared by lookup_key and the data-packet encryptor, which (as LiveKit's
+ * encryptors) uses the current key even when decryptors gave up on it. */
+E2eeKey *
+e2ee_key_provider_lookup_key_full (E2eeKeyProvider * provider,
+    const gchar * participant_id, gint key_index, gboolean check_validity,
+    guint * used_index, E2eeKeyLookup * result)
+{
+  KeyRing *ring;
+  KeySlot *slot = NULL;
+  E2eeKey *key = NULL;
+  E2eeKeyLookup lookup = E2EE_KEY_LOOKUP_MISSING;
+  guint index;
+
+  g_mutex_lock (&provider->lock);
+  ring = find_ring_locked (provider, participant_id);
+  if (key_index < 0)
+    index = ring ? ring->current_index : 0;
+  else
+    index = (guint) key_index % (ring ? ring->size : provider->key_ring_size);
+  if (ring != NULL)
+    slot = &ring->slots[index];
+
+  if (slot == NULL || slot->key == NULL)
+    lookup = E2EE_KEY_LOOKUP_MISSING;
+  else if (check_validity && slot_is_invalid_locked (provider, slot))
+    lookup = E2EE_KEY_LOOKUP_INVALID;
+  else {
+    lookup = E2EE_KEY_LOOKUP_OK;
+    key = e2ee_key_ref (slot->key);
+  }
+  g_mutex_unlock (&provider->lock);
+
+  if (used_index != NULL)
+    *used_index = index;
+  if (result != NULL)
+    *result = lookup;
+  return key;
+}
+
+E2eeKey *
+e2ee_key_provider_lookup_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, gint key_index, guint * used_index,
+    E2eeKeyLookup * result)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
+
+  return e2ee_key_provider_lookup_key_full (provider, participant_id,
+      key_index, TRUE, used_index, result);
+}
+
+void
+e2ee_key_provider_report_decryption (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index, gboolean success)
+{
+  KeyRing *ring;
+  KeySlot *slot;
+  gint tolerance;
+
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+
+  /* The per-frame path: no lock unless some slot has failures to reset. */
+  if (success && g_atomic_int_get (&provider->n_failing_slots) == 0)
+    return;
+  tolerance = g_atomic_int_get (&provider->failure_tolerance);
+  if (!success && tolerance < 0)
+    return;
+
+  g_mutex_lock (&provider->lock);
+  ring = find_ring_locked (provider, participant_id);
+  if (ring == NULL) {
+    g_mutex_unlock (&provider->lock);
+    return;
+  }
+  slot = &ring->slots[key_index % ring->size];
+  if (success) {
+    if (slot_is_invalid_locked (provider, slot))
+      bump_serial (provider);
+    slot_reset_failures_locked (provider, slot);
+  } else if (slot->failures <= tolerance) {
+    /* Counting stops once the key is invalid: no overflow. */
+    if (slot->failures++ == 0)
+      g_atomic_int_inc (&provider->n_failing_slots);
+    if (slot->failures > tolerance) {
+      bump_serial (provider);
+      g_debug ("Key for participant %s at index %u marked invalid",
+          participant_id ? participant_id : "(shared)", key_index);
+    }
+  }
+  g_mutex_unlock (&provider->lock);
+}
+
+E2eeKey *
+e2ee_key_provider_get_ratchet_candidate (E2eeKeyProvider * provider,
+    E2eeKey * base, guint steps, GError ** error)
+{
+  E2eeKey *key;
+  guint i;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
+  g_return_val_if_fail (base != NULL, NULL);
+
+  /* Every step is cached in the key before it, so only steps the worker has
+   * not reached yet cost a derivation here. */
+  key = e2ee_key_ref (base);
+  for (i = 0; i < steps; i++) {
+    E2eeKey *next = e2ee_key_ratchet_cached (key, error);
+
+    e2ee_key_unref (key);
+    key = next;
+    if (key == NULL)
+      return NULL;
+  }
+  return key;
+}
+
+gboolean
+e2ee_key_provider_adopt_ratcheted_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index, E2eeKey * base,
+    E2eeKey * ratcheted)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (base != NULL && ratcheted != NULL, FALSE);
+
+  if (!replace_if_unchanged (provider, participant_id, key_index, base,
+          ratcheted)) {
+    /* Another stream may have adopted the same step already. */
+    return ref_slot_key_is (provider, participant_id, key_index, ratcheted);
+  }
+
+  g_debug ("Ratcheted key adopted for participant %s at index %u",
+      participant_id ? participant_id : "(shared)", key_index);
+  schedule_ratchet_precompute (provider, ratcheted);
+  emit_key_ratcheted (provider, ring_owner (provider, participant_id),
+      key_index);
+  return TRUE;
+}
+
+void
+e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,
+    const gchar * participant_id, const gchar * track_id, E2eeState state,
+    guint key_index)
+{
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+
+  g_signal_emit (provider, signals[SIGNAL_STATE_CHANGED], 0, participant_id,
+      track_id, state, key_index);
+}
+
+static guint32
+claim_stream_id_locked (E2eeKeyProvider * self)
+{
+  guint32 id;
+
+  do {
+    randombytes_buf (&id, sizeof (id));
+  } while (g_hash_table_contains (self->stream_ids, GUINT_TO_POINTER (id)));
+  g_hash_table_add (self->stream_ids, GUINT_TO_POINTER (id));
+  return id;
+}
+
+guint32
+e2ee_key_provider_claim_stream_id (E2eeKeyProvider * provider)
+{
+  guint32 id;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
+
+  g_mutex_lock (&provider->lock);
+  id = claim_stream_id_locked (provider);
+  g_mutex_unlock (&provider->lock);
+  return id;
+}
+
+void
+e2ee_key_provider_release_stream_id (E2eeKeyProvider * provider,
+    guint32 stream_id)
+{
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+
+  g_mutex_lock (&provider->lock);
+  g_hash_table_remove (provider->stream_ids, GUINT_TO_POINTER (stream_id));
+  g_mutex_unlock (&provider->lock);
+}
+
+/* Data-packet IVs must never repeat under one key. Frame IVs start with
+ * their stream's id (the SSRC word), and the data stream id comes from the
+ * same registry, so it differs from every live frame stream of this
+ * provider: no data IV can equal a frame IV. Within the data stream, the
+ * 64-bit counter never repeats; it starts at a random 62-bit value so that
+ * a later provider that happens to draw the same stream id (1 in 2^32) is
+ * still unlikely to replay counters of an earlier one. */
+void
+e2ee_key_provider_next_data_packet_iv (E2eeKeyProvider * provider,
+    guint8 iv[E2EE_IV_LENGTH])
+{
+  guint32 stream_id;
+  guint64 counter;
+
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+
+  g_mutex_lock (&provider->lock);
+  if (!provider->data_stream_claimed) {
+    provider->data_stream_id = claim_stream_id_locked (provider);
+    randombytes_buf (&provider->data_packet_counter,
+        sizeof (provider->data_packet_counter));
+    provider->data_packet_counter >>= 2;
+    provider->data_stream_claimed = TRUE;
+  }
+  stream_id = provider->data_stream_id;
+  counter = provider->data_packet_counter++;
+  g_mutex_unlock (&provider->lock);
+
+  stream_id = GUINT32_TO_BE (stream_id);
+  counter = GUINT64_TO_BE (counter);
+  memcpy (iv, &stream_id, 4);
+  memcpy (iv + 4, &counter, 8);
+}

@@ -48,6 +48,15 @@ GBytes *e2ee_key_export_material (const E2eeKey * key);
 
 E2eeKdf e2ee_key_get_kdf (const E2eeKey * key);
 
+/* The next ratchet step of @key (new reference), derived at most once per
+ * key: the result is cached in @key, and a caller that finds another thread
+ * deriving it waits for that thread instead of deriving it again. Lets the
+ * key provider precompute the ratchet window on a worker thread. */
+E2eeKey *e2ee_key_ratchet_cached (E2eeKey * key, GError ** error);
+
+/* sodium_init(), once per process; every user of libsodium calls it first. */
+void e2ee_ensure_sodium (void);
+
 /* E2eeAead: AES-GCM contexts bound to one key, for one thread at a time.
  * The key schedule is expanded once per key (in e2ee_aead_bind), never per
  * frame: sealing and opening only set the IV. */

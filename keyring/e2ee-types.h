@@ -28,7 +28,7 @@ G_BEGIN_DECLS
  * The states of a LiveKit frame cryptor. They are reported only when they
  * change, never once per frame.
  */
-typedef enum
+typedef enum /*< underscore_name=e2ee_state >*/
 {
   E2EE_STATE_NEW,
   E2EE_STATE_OK,
@@ -53,7 +53,7 @@ typedef enum
  *
  * Which of LiveKit's clear-header rules applies to a stream.
  */
-typedef enum
+typedef enum /*< underscore_name=e2ee_codec >*/
 {
   E2EE_CODEC_DATA,
   E2EE_CODEC_AUDIO,
@@ -74,7 +74,7 @@ typedef enum
  * Whether a video frame is a key frame. Only VP8's clear-header length
  * depends on it.
  */
-typedef enum
+typedef enum /*< underscore_name=e2ee_frame_type >*/
 {
   E2EE_FRAME_TYPE_AUTO,
   E2EE_FRAME_TYPE_KEY,
@@ -88,7 +88,7 @@ typedef enum
  *
  * LiveKit's `Encryption.Type` for tracks and data packets.
  */
-typedef enum
+typedef enum /*< underscore_name=e2ee_encryption_type >*/
 {
   E2EE_ENCRYPTION_TYPE_NONE,
   E2EE_ENCRYPTION_TYPE_GCM,
@@ -104,7 +104,7 @@ typedef enum
  *
  * How the AES key (and each ratchet step) is derived from key material.
  */
-typedef enum
+typedef enum /*< underscore_name=e2ee_key_derivation >*/
 {
   E2EE_KEY_DERIVATION_AUTO,
   E2EE_KEY_DERIVATION_PBKDF2,
@@ -136,7 +136,7 @@ E2EE_API GQuark e2ee_error_quark (void);
  *
  * Error codes of the #E2EE_ERROR domain.
  */
-typedef enum
+typedef enum /*< underscore_name=e2ee_error >*/
 {
   E2EE_ERROR_INVALID_ARGUMENT,
   E2EE_ERROR_MISSING_KEY,

@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 #define GST_TYPE_E2EE_RTP_VP9_PAY (gst_e2ee_rtp_vp9_pay_get_type ())
-G_DECLARE_FINAL_TYPE (GstE2eeRtpVP9Pay, gst_e2ee_rtp_vp9_pay, GST,
+G_DECLARE_FINAL_TYPE (GstE2eeRtpVp9Pay, gst_e2ee_rtp_vp9_pay, GST,
     E2EE_RTP_VP9_PAY, GstRTPBasePayload)
 
 G_END_DECLS

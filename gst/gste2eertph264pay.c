@@ -7,35 +7,438 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* Temporary stub so the plugin links; the real payloader follows. */
+/**
+ * SECTION:element-e2eertph264pay
+ * @title: e2eertph264pay
+ * @see_also: e2eeencrypt, e2eedecrypt, e2eertph265pay, rtph264depay
+ *
+ * Packs end-to-end encrypted H.264 access units into RTP packets
+ * (RFC 6184, packetization-mode 1) the way libwebrtc does, so that the stock
+ * `rtph264depay` gives back every encrypted frame byte for byte.
+ *
+ * ## Why not rtph264pay
+ *
+ * e2eeencrypt keeps the parameter sets and the first slice's NAL header in
+ * clear and turns the rest of the frame into one escaped NAL unit that ends
+ * with the key index byte. With key index 0, LiveKit's default, every
+ * encrypted frame therefore ends in `0x00`. `rtph264pay` (byte-stream input)
+ * trims all trailing zero bytes of every NAL unit except at EOS, so the key
+ * index is lost and no frame can be decrypted. It also parses the NAL units
+ * to fill `sprop-parameter-sets`, which hurts on the receiving side (below).
+ *
+ * This element splits the access unit on start codes and nothing else: the
+ * only zero byte it drops is the leading zero of a 4-byte start code. It
+ * never looks past a NAL unit header (the slice data is ciphertext). A NAL
+ * unit that fits the MTU goes into a single NAL unit packet, or together
+ * with its small neighbours into a STAP-A packet (parameter sets); a larger
+ * one is cut into FU-A fragments. The last packet of the access unit has
+ * the marker bit set.
+ *
+ * The output caps carry no `sprop-parameter-sets`: the parameter sets stay
+ * in clear in every key frame (they are part of the authenticated clear
+ * header), so the receiver needs nothing out of band.
+ *
+ * ## Receiving: no sprop-parameter-sets
+ *
+ * When its sink caps carry `sprop-parameter-sets` and it outputs
+ * byte-stream, `rtph264depay` prepends those parameter sets to the first
+ * access unit it outputs after every caps event. That changes the frame's
+ * clear header (the AES-GCM additional data), so e2eedecrypt must reject the
+ * frame. Keep `sprop-parameter-sets` out of the depayloader's caps: leave
+ * them out of `udpsrc caps=…`, and strip them from SDP offers that carry
+ * them.
+ *
+ * ## Example pipelines
+ * |[
+ * gst-launch-1.0 videotestsrc ! x264enc tune=zerolatency key-int-max=30 !
+ *     h264parse config-interval=-1 !
+ *     video/x-h264,stream-format=byte-stream,alignment=au !
+ *     e2eeencrypt passphrase=secret ! e2eertph264pay mtu=1200 !
+ *     udpsink host=127.0.0.1 port=5004
+ * ]| Encrypts H.264 with a shared passphrase and sends it over RTP.
+ * |[
+ * gst-launch-1.0 udpsrc port=5004 caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96" !
+ *     rtpjitterbuffer ! rtph264depay !
+ *     video/x-h264,stream-format=byte-stream,alignment=au !
+ *     e2eedecrypt passphrase=secret ! h264parse ! avdec_h264 !
+ *     videoconvert ! autovideosink
+ * ]| Receives and decrypts it. The depayloader must output byte-stream
+ * access units and its caps must not carry `sprop-parameter-sets`.
+ */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <string.h>
+
+#include <gst/rtp/gstrtpbuffer.h>
+
 #include "gste2eeelements.h"
 #include "gste2eertph264pay.h"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-h264, "
+        "stream-format = (string) byte-stream, alignment = (string) au"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-rtp, "
+        "media = (string) video, "
+        "payload = (int) " GST_RTP_PAYLOAD_DYNAMIC_STRING ", "
+        "clock-rate = (int) 90000, "
+        "encoding-name = (string) H264"));
+
+GST_DEBUG_CATEGORY_STATIC (gst_e2ee_rtp_h264_pay_debug);
+#define GST_CAT_DEFAULT gst_e2ee_rtp_h264_pay_debug
+
+/* RFC 6184 section 5.2 */
+#define NAL_TYPE_STAP_A 24
+#define NAL_TYPE_FU_A 28
+#define NAL_HEADER_SIZE 1
+#define STAP_A_HEADER_SIZE 1
+#define STAP_A_LENGTH_SIZE 2
+#define FU_A_HEADER_SIZE 2
 
 struct _GstE2eeRtpH264Pay
 {
   GstRTPBasePayload parent;
 };
 
-G_DEFINE_TYPE (GstE2eeRtpH264Pay, gst_e2ee_rtp_h264_pay,
-    GST_TYPE_RTP_BASE_PAYLOAD);
+#define gst_e2ee_rtp_h264_pay_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstE2eeRtpH264Pay, gst_e2ee_rtp_h264_pay,
+    GST_TYPE_RTP_BASE_PAYLOAD,
+    GST_DEBUG_CATEGORY_INIT (gst_e2ee_rtp_h264_pay_debug, "e2eertph264pay", 0,
+        "RTP H.264 payloader for encrypted frames"));
 GST_ELEMENT_REGISTER_DEFINE (e2eertph264pay, "e2eertph264pay", GST_RANK_NONE,
     GST_TYPE_E2EE_RTP_H264_PAY);
+
+static gboolean gst_e2ee_rtp_h264_pay_set_caps (GstRTPBasePayload * payload,
+    GstCaps * caps);
+static GstFlowReturn gst_e2ee_rtp_h264_pay_handle_buffer (GstRTPBasePayload *
+    payload, GstBuffer * buffer);
 
 static void
 gst_e2ee_rtp_h264_pay_class_init (GstE2eeRtpH264PayClass * klass)
 {
-  gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass),
-      "RTP H264 payloader for encrypted frames", "Codec/Payloader/Network/RTP",
-      "Payload-encode end-to-end encrypted H264 into RTP packets",
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstRTPBasePayloadClass *payload_class = GST_RTP_BASE_PAYLOAD_CLASS (klass);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "RTP H.264 payloader for encrypted frames",
+      "Codec/Payloader/Network/RTP",
+      "Payload-encode end-to-end encrypted H.264 access units into RTP "
+      "packets (RFC 6184) without touching their bytes",
       "gst-e2ee authors");
+
+  payload_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_rtp_h264_pay_set_caps);
+  payload_class->handle_buffer =
+      GST_DEBUG_FUNCPTR (gst_e2ee_rtp_h264_pay_handle_buffer);
 }
 
 static void
 gst_e2ee_rtp_h264_pay_init (GstE2eeRtpH264Pay * self)
 {
+}
+
+/* Annex B splitting, shared with e2eertph265pay. */
+
+static gboolean
+is_start_code (const guint8 * data, gsize size, gsize pos)
+{
+  return pos + 3 <= size && data[pos] == 0 && data[pos + 1] == 0 &&
+      data[pos + 2] == 1;
+}
+
+/**
+ * gst_e2ee_split_annex_b:
+ * @data: an Annex B access unit
+ * @size: its size
+ *
+ * Finds the NAL units of @data the way libwebrtc does
+ * (`H264::FindNaluIndices`): a NAL unit runs from the byte after a
+ * `00 00 01` start code to the next start code. When that start code has a
+ * fourth, leading zero byte, this byte belongs to the start code, not to
+ * the NAL unit. No other byte is dropped: above all, trailing zero bytes of
+ * the last NAL unit stay, because in an encrypted frame they are ciphertext
+ * or the key index. Empty NAL units are skipped. Bytes before the first
+ * start code are not part of any NAL unit.
+ *
+ * Returns: (transfer full): a #GArray of #GstE2eeNalUnit, empty if @data has
+ * no start code
+ */
+GArray *
+gst_e2ee_split_annex_b (const guint8 * data, gsize size)
+{
+  GArray *nal_units = g_array_new (FALSE, FALSE, sizeof (GstE2eeNalUnit));
+  GstE2eeNalUnit current = { 0, 0 };
+  gboolean in_nal_unit = FALSE;
+  gsize pos = 0;
+
+  while (pos + 3 <= size) {
+    gsize nal_end;
+
+    if (!is_start_code (data, size, pos)) {
+      /* A start code has a 1 at pos + 2: skip ahead faster when it can't. */
+      pos += data[pos + 2] > 1 ? 3 : 1;
+      continue;
+    }
+
+    nal_end = pos;
+    if (in_nal_unit && nal_end > current.offset && data[nal_end - 1] == 0)
+      nal_end--;                /* the zero_byte of a 4-byte start code */
+    if (in_nal_unit && nal_end > current.offset) {
+      current.size = nal_end - current.offset;
+      g_array_append_val (nal_units, current);
+    }
+
+    pos += 3;
+    current.offset = pos;
+    in_nal_unit = TRUE;
+  }
+
+  if (in_nal_unit && size > current.offset) {
+    current.size = size - current.offset;
+    g_array_append_val (nal_units, current);
+  }
+
+  return nal_units;
+}
+
+/* Packet building */
+
+/* Where the packets of one access unit go. */
+typedef struct
+{
+  GstRTPBasePayload *payload;
+  GstBuffer *access_unit;
+  const guint8 *data;
+  GstBufferList *packets;
+  guint max_payload_size;
+} PacketSink;
+
+static guint8 *
+packet_sink_add (PacketSink * sink, guint payload_size, GstRTPBuffer * rtp)
+{
+  GstBuffer *packet;
+
+  packet = gst_rtp_base_payload_allocate_output_buffer (sink->payload,
+      payload_size, 0, 0);
+  GST_BUFFER_PTS (packet) = GST_BUFFER_PTS (sink->access_unit);
+  GST_BUFFER_DTS (packet) = GST_BUFFER_DTS (sink->access_unit);
+  GST_BUFFER_DURATION (packet) = GST_BUFFER_DURATION (sink->access_unit);
+  gst_buffer_list_add (sink->packets, packet);
+
+  gst_rtp_buffer_map (packet, GST_MAP_WRITE, rtp);
+  return gst_rtp_buffer_get_payload (rtp);
+}
+
+static void
+add_single_nal_unit_packet (PacketSink * sink, const GstE2eeNalUnit * nal)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint8 *out;
+
+  out = packet_sink_add (sink, nal->size, &rtp);
+  memcpy (out, sink->data + nal->offset, nal->size);
+  gst_rtp_buffer_unmap (&rtp);
+}
+
+/* STAP-A (RFC 6184 section 5.7.1): F is the OR and NRI the maximum of the
+ * aggregated NAL units' values. */
+static void
+add_stap_a_packet (PacketSink * sink, const GstE2eeNalUnit * nal_units,
+    guint count)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint8 forbidden = 0, nri = 0;
+  guint payload_size = STAP_A_HEADER_SIZE;
+  guint8 *out;
+  guint i;
+
+  for (i = 0; i < count; i++) {
+    guint8 header = sink->data[nal_units[i].offset];
+
+    forbidden |= header & 0x80;
+    nri = MAX (nri, header & 0x60);
+    payload_size += STAP_A_LENGTH_SIZE + nal_units[i].size;
+  }
+
+  out = packet_sink_add (sink, payload_size, &rtp);
+  *out++ = forbidden | nri | NAL_TYPE_STAP_A;
+  for (i = 0; i < count; i++) {
+    GST_WRITE_UINT16_BE (out, nal_units[i].size);
+    out += STAP_A_LENGTH_SIZE;
+    memcpy (out, sink->data + nal_units[i].offset, nal_units[i].size);
+    out += nal_units[i].size;
+  }
+  gst_rtp_buffer_unmap (&rtp);
+}
+
+/* FU-A (RFC 6184 section 5.8): the NAL unit header travels in the FU
+ * indicator (F, NRI) and the FU header (type); the rest is cut into
+ * fragments of about equal size, like libwebrtc does. */
+static void
+add_fu_a_packets (PacketSink * sink, const GstE2eeNalUnit * nal)
+{
+  const guint8 *nal_data = sink->data + nal->offset;
+  gsize body_size = nal->size - NAL_HEADER_SIZE;
+  guint capacity = sink->max_payload_size - FU_A_HEADER_SIZE;
+  guint fragments = (body_size + capacity - 1) / capacity;
+  gsize done = 0;
+  guint i;
+
+  for (i = 0; i < fragments; i++) {
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    gsize fragment_size = (body_size - done) / (fragments - i);
+    guint8 *out;
+
+    out = packet_sink_add (sink, FU_A_HEADER_SIZE + fragment_size, &rtp);
+    out[0] = (nal_data[0] & 0xe0) | NAL_TYPE_FU_A;
+    out[1] = (i == 0 ? 0x80 : 0) | (i + 1 == fragments ? 0x40 : 0) |
+        (nal_data[0] & 0x1f);
+    memcpy (out + FU_A_HEADER_SIZE, nal_data + NAL_HEADER_SIZE + done,
+        fragment_size);
+    gst_rtp_buffer_unmap (&rtp);
+    done += fragment_size;
+  }
+}
+
+/* How many NAL units from @first on fit into one STAP-A packet. */
+static guint
+count_aggregatable (PacketSink * sink, const GstE2eeNalUnit * nal_units,
+    guint first, guint n_nal_units)
+{
+  guint size = STAP_A_HEADER_SIZE;
+  guint i;
+
+  for (i = first; i < n_nal_units; i++) {
+    size += STAP_A_LENGTH_SIZE + nal_units[i].size;
+    if (size > sink->max_payload_size)
+      break;
+  }
+  return i - first;
+}
+
+static void
+packetize_nal_units (PacketSink * sink, const GstE2eeNalUnit * nal_units,
+    guint n_nal_units)
+{
+  guint i = 0;
+
+  while (i < n_nal_units) {
+    guint aggregatable;
+
+    if (nal_units[i].size > sink->max_payload_size) {
+      add_fu_a_packets (sink, &nal_units[i]);
+      i++;
+      continue;
+    }
+
+    aggregatable = count_aggregatable (sink, nal_units, i, n_nal_units);
+    if (aggregatable >= 2) {
+      add_stap_a_packet (sink, &nal_units[i], aggregatable);
+      i += aggregatable;
+    } else {
+      add_single_nal_unit_packet (sink, &nal_units[i]);
+      i++;
+    }
+  }
+}
+
+/* Marker on the last packet of the access unit (RFC 6184 section 5.1);
+ * only the first packet keeps the key frame and discont flags. */
+static void
+mark_access_unit (GstBufferList * packets, GstBuffer * access_unit)
+{
+  guint n = gst_buffer_list_length (packets);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    GstBuffer *packet = gst_buffer_list_get_writable (packets, i);
+
+    if (i > 0 || GST_BUFFER_FLAG_IS_SET (access_unit,
+            GST_BUFFER_FLAG_DELTA_UNIT))
+      GST_BUFFER_FLAG_SET (packet, GST_BUFFER_FLAG_DELTA_UNIT);
+    if (i == 0 && GST_BUFFER_IS_DISCONT (access_unit))
+      GST_BUFFER_FLAG_SET (packet, GST_BUFFER_FLAG_DISCONT);
+    if (i + 1 == n) {
+      gst_rtp_buffer_map (packet, GST_MAP_WRITE, &rtp);
+      gst_rtp_buffer_set_marker (&rtp, TRUE);
+      gst_rtp_buffer_unmap (&rtp);
+    }
+  }
+}
+
+/* Virtual methods */
+
+static gboolean
+gst_e2ee_rtp_h264_pay_set_caps (GstRTPBasePayload * payload, GstCaps * caps)
+{
+  gst_rtp_base_payload_set_options (payload, "video", TRUE, "H264", 90000);
+
+  /* No sprop-parameter-sets on purpose: see the section doc. */
+  return gst_rtp_base_payload_set_outcaps (payload,
+      "packetization-mode", G_TYPE_STRING, "1", NULL);
+}
+
+static GstFlowReturn
+gst_e2ee_rtp_h264_pay_handle_buffer (GstRTPBasePayload * payload,
+    GstBuffer * buffer)
+{
+  PacketSink sink = { payload, buffer, NULL, NULL, 0 };
+  GstMapInfo map;
+  GArray *nal_units;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint mtu = GST_RTP_BASE_PAYLOAD_MTU (payload);
+
+  sink.max_payload_size = gst_rtp_buffer_calc_payload_len (mtu, 0, 0);
+  if (sink.max_payload_size <= FU_A_HEADER_SIZE + STAP_A_LENGTH_SIZE)
+    goto mtu_too_small;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    goto map_failed;
+
+  sink.data = map.data;
+  nal_units = gst_e2ee_split_annex_b (map.data, map.size);
+  if (nal_units->len == 0) {
+    GST_WARNING_OBJECT (payload, "dropping a %" G_GSIZE_FORMAT " byte access "
+        "unit without a start code", map.size);
+  } else {
+    GST_LOG_OBJECT (payload, "access unit of %" G_GSIZE_FORMAT " bytes, %u "
+        "NAL units", map.size, nal_units->len);
+    sink.packets = gst_buffer_list_new ();
+    packetize_nal_units (&sink, (GstE2eeNalUnit *) nal_units->data,
+        nal_units->len);
+    mark_access_unit (sink.packets, buffer);
+  }
+
+  g_array_unref (nal_units);
+  gst_buffer_unmap (buffer, &map);
+  if (sink.packets)
+    ret = gst_rtp_base_payload_push_list (payload, sink.packets);
+  gst_buffer_unref (buffer);
+  return ret;
+
+  /* ERRORS */
+mtu_too_small:
+  {
+    GST_ELEMENT_ERROR (payload, STREAM, FORMAT, (NULL),
+        ("MTU %u leaves no room for an FU-A fragment", mtu));
+    gst_buffer_unref (buffer);
+    return GST_FLOW_ERROR;
+  }
+map_failed:
+  {
+    GST_ELEMENT_ERROR (payload, RESOURCE, READ, (NULL),
+        ("could not map the access unit"));
+    gst_buffer_unref (buffer);
+    return GST_FLOW_ERROR;
+  }
 }

@@ -18,4 +18,21 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GstE2eeRtpH264Pay, gst_e2ee_rtp_h264_pay,
     GST, E2EE_RTP_H264_PAY, GstRTPBasePayload)
 
+/**
+ * GstE2eeNalUnit:
+ * @offset: where the NAL unit header starts in the access unit
+ * @size: bytes of the NAL unit, header included, start code excluded
+ *
+ * One NAL unit of an Annex B access unit, as the RTP payloaders of this
+ * plugin see it: everything between two start codes.
+ */
+typedef struct
+{
+  gsize offset;
+  gsize size;
+} GstE2eeNalUnit;
+
+G_GNUC_INTERNAL
+GArray *gst_e2ee_split_annex_b (const guint8 * data, gsize size);
+
 G_END_DECLS

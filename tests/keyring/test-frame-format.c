@@ -1,2 +1,442 @@
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+/* gst-e2ee
+ * Copyright (C) 2026 gst-e2ee authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* Clear-header rules, start-code normalisation and emulation-prevention
+ * escaping (keyring/e2ee-frame-format.c). */
+
+#include <keyring/e2ee-frame-format.h>
+#include <string.h>
+
+typedef struct
+{
+  const gchar *name;
+  E2eeCodec codec;
+  E2eeFrameType frame_type;
+  const guint8 *frame;
+  gsize len;
+  gsize header_len;
+  gboolean nal_processing;
+} SplitCase;
+
+#define FRAME(...) ((const guint8[]) { __VA_ARGS__ }), \
+  sizeof ((const guint8[]) { __VA_ARGS__ })
+
+static const SplitCase split_cases[] = {
+  {"audio", E2EE_CODEC_AUDIO, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0xfc, 1, 2, 3, 4), 1, FALSE},
+  {"audio-toc-only", E2EE_CODEC_AUDIO, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0xfc), 1, FALSE},
+  {"vp8-key-auto", E2EE_CODEC_VP8, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), 10, FALSE},
+  {"vp8-delta-auto", E2EE_CODEC_VP8, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0x91, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), 3, FALSE},
+  /* An explicit frame type outranks the frame tag bit. */
+  {"vp8-key-tag-given-delta", E2EE_CODEC_VP8, E2EE_FRAME_TYPE_DELTA,
+      FRAME (0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), 3, FALSE},
+  {"vp8-delta-tag-given-key", E2EE_CODEC_VP8, E2EE_FRAME_TYPE_KEY,
+      FRAME (0x91, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11), 10, FALSE},
+  {"vp8-key-shorter-than-header", E2EE_CODEC_VP8, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0x90, 1), 2, FALSE},
+  {"vp8-key-exact-header", E2EE_CODEC_VP8, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9), 10, FALSE},
+  {"vp9", E2EE_CODEC_VP9, E2EE_FRAME_TYPE_KEY,
+      FRAME (0x82, 0x49, 0x83, 0x42, 0x00), 0, FALSE},
+  {"av1", E2EE_CODEC_AV1, E2EE_FRAME_TYPE_KEY,
+      FRAME (0x12, 0x00, 0x0a, 0x0b), 0, FALSE},
+  {"data", E2EE_CODEC_DATA, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0x00, 0x00, 0x00, 0x01, 0x65, 0x88, 0x84, 0x00), 0, FALSE},
+  /* SPS, PPS, IDR with 4-byte start codes: IDR header byte at 17. */
+  {"h264-sps-pps-idr", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f,
+          0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80,
+          0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21, 0xa0, 0x00),
+      22, TRUE},
+  /* AUD (type 9) and SEI (type 6) before a non-IDR slice stay in clear. */
+  {"h264-aud-sei-slice", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 1, 0x09, 0xf0,
+          0, 0, 0, 1, 0x06, 0x05, 0x01, 0x80,
+          0, 0, 0, 1, 0x41, 0x9a, 0x11, 0x22, 0x33),
+      20, TRUE},
+  /* 3-byte start codes: the header is measured on the frame as given. */
+  {"h264-3-byte-start-codes", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 1, 0x67, 0x42, 0xc0,
+          0, 0, 1, 0x68, 0xce,
+          0, 0, 1, 0x65, 0x88, 0x84, 0x21, 0xa0),
+      16, TRUE},
+  /* Zero bytes before the first start code are not "leading data". */
+  {"h264-leading-zeros", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21),
+      8, TRUE},
+  /* VPS, SPS, PPS, IDR_W_RADL (type 19: 0x26 0x01). */
+  {"h265-vps-sps-pps-idr", E2EE_CODEC_H265, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 1, 0x40, 0x01, 0x0c, 0x01,
+          0, 0, 0, 1, 0x42, 0x01, 0x01, 0x01,
+          0, 0, 0, 1, 0x44, 0x01, 0xc1, 0x72,
+          0, 0, 0, 1, 0x26, 0x01, 0xaf, 0x06, 0xb8, 0x63),
+      30, TRUE},
+  /* TRAIL_R (type 1: 0x02 0x01) and CRA (type 21: 0x2a 0x01). */
+  {"h265-trail-r", E2EE_CODEC_H265, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 1, 0x02, 0x01, 0xd0, 0x09, 0x7e),
+      6, TRUE},
+  {"h265-aud-cra", E2EE_CODEC_H265, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 1, 0x46, 0x01, 0x50,
+          0, 0, 0, 1, 0x2a, 0x01, 0xaf, 0x06, 0xb8),
+      13, TRUE},
+  /* LiveKit lets the bytes decide: H.265 bytes under an H.264 caps. */
+  {"h265-bytes-as-h264", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 1, 0x40, 0x01, 0x0c, 0x01,
+          0, 0, 0, 1, 0x26, 0x01, 0xaf, 0x06, 0xb8),
+      14, TRUE},
+  /* H.264 AUD (0x09) reads as an H.265 slice, but an H.264 slice later in
+   * the frame wins because H.264 is tried first over all NAL units. */
+  {"h264-aud-not-h265-slice", E2EE_CODEC_H265, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 1, 0x09, 0xf0,
+          0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21),
+      12, TRUE},
+  /* Fallbacks to the VP8 rule, without escaping. */
+  {"h264-leading-data", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0xaa, 0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21, 0xa0, 0x11, 0x12),
+      10, FALSE},
+  {"h264-leading-data-delta", E2EE_CODEC_H264, E2EE_FRAME_TYPE_DELTA,
+        FRAME (0xaa, 0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21, 0xa0, 0x11, 0x12),
+      3, FALSE},
+  {"h264-sps-only", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+        FRAME (0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f, 0x11, 0x22, 0x33, 0x44),
+      10, FALSE},
+  {"h264-no-start-code", E2EE_CODEC_H264, E2EE_FRAME_TYPE_DELTA,
+      FRAME (0x65, 0x88, 0x84, 0x21, 0xa0), 3, FALSE},
+  /* A NAL unit starting in the last three bytes is not seen. */
+  {"h264-slice-at-end", E2EE_CODEC_H264, E2EE_FRAME_TYPE_DELTA,
+      FRAME (0, 0, 0, 1, 0x65, 0x88, 0x84), 3, FALSE},
+  {"h264-slice-just-seen", E2EE_CODEC_H264, E2EE_FRAME_TYPE_DELTA,
+      FRAME (0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21), 6, TRUE},
+  {"h264-all-zeros", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0, 0, 0, 0, 0, 0), 6, FALSE},
+  {"h264-short-fallback", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO,
+      FRAME (0, 0, 1), 3, FALSE},
+  {"empty-vp8", E2EE_CODEC_VP8, E2EE_FRAME_TYPE_KEY, NULL, 0, 0, FALSE},
+  {"empty-h264", E2EE_CODEC_H264, E2EE_FRAME_TYPE_AUTO, NULL, 0, 0, FALSE},
+  {"empty-audio", E2EE_CODEC_AUDIO, E2EE_FRAME_TYPE_AUTO, NULL, 0, 0, FALSE},
+};
+
+static void
+test_split (gconstpointer data)
+{
+  const SplitCase *c = data;
+  /* An exact-size copy, so a read past the end shows under ASan/valgrind. */
+  guint8 *frame = c->len ? g_memdup2 (c->frame, c->len) : NULL;
+  E2eeFrameSplit split = e2ee_frame_format_split (c->codec, c->frame_type,
+      frame, c->len);
+
+  g_assert_cmpuint (split.header_len, ==, c->header_len);
+  g_assert_cmpint (split.nal_processing, ==, c->nal_processing);
+  g_free (frame);
+}
+
+static void
+assert_normalized (const guint8 * in, gsize len, const guint8 * expected,
+    gsize expected_len)
+{
+  guint8 out[64];
+
+  g_assert_cmpuint (e2ee_frame_format_normalized_header_len (in, len), ==,
+      expected_len);
+  g_assert_cmpuint (e2ee_frame_format_normalize_header (in, len, out), ==,
+      expected_len);
+  g_assert_cmpmem (out, expected_len, expected, expected_len);
+}
+
+static void
+test_normalize_header (void)
+{
+  static const guint8 short_codes[] = { 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68,
+    0xce, 0, 0, 1, 0x65, 0x88
+  };
+  static const guint8 short_codes_normalized[] = { 0, 0, 0, 1, 0x67, 0x42,
+    0, 0, 0, 1, 0x68, 0xce, 0, 0, 0, 1, 0x65, 0x88
+  };
+  static const guint8 long_codes[] = { 0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1,
+    0x65, 0x88
+  };
+  static const guint8 mixed[] = { 0, 0, 0, 1, 0x67, 0, 0, 1, 0x65, 0x88 };
+  static const guint8 mixed_normalized[] = { 0, 0, 0, 1, 0x67, 0, 0, 0, 1,
+    0x65, 0x88
+  };
+  /* 00 00 01 split across the end of the header is not a start code. */
+  static const guint8 tail[] = { 0x65, 0x88, 0, 0 };
+
+  assert_normalized (short_codes, sizeof (short_codes),
+      short_codes_normalized, sizeof (short_codes_normalized));
+  assert_normalized (long_codes, sizeof (long_codes), long_codes,
+      sizeof (long_codes));
+  assert_normalized (mixed, sizeof (mixed), mixed_normalized,
+      sizeof (mixed_normalized));
+  assert_normalized (tail, sizeof (tail), tail, sizeof (tail));
+  assert_normalized (NULL, 0, NULL, 0);
+}
+
+static gsize
+escape_bound (gsize len)
+{
+  return len + len / 2 + 1;
+}
+
+static void
+assert_escapes_to (const guint8 * in, gsize len, const guint8 * expected,
+    gsize expected_len)
+{
+  guint8 out[64];
+  guint8 back[64];
+
+  g_assert_cmpuint (e2ee_frame_format_escape (in, len, out), ==,
+      expected_len);
+  g_assert_cmpmem (out, expected_len, expected, expected_len);
+  g_assert_cmpuint (e2ee_frame_format_unescape (out, expected_len, back), ==,
+      len);
+  g_assert_cmpmem (back, len, in, len);
+}
+
+static void
+test_escape_known (void)
+{
+  static const guint8 start_code[] = { 0, 0, 1 };
+  static const guint8 start_code_esc[] = { 0, 0, 3, 1 };
+  static const guint8 zeros[] = { 0, 0, 0, 0, 0 };
+  static const guint8 zeros_esc[] = { 0, 0, 3, 0, 0, 3, 0 };
+  static const guint8 runs[] = { 0, 0, 2, 0, 0, 3, 0, 0, 4, 0xff, 0, 0 };
+  static const guint8 runs_esc[] = { 0, 0, 3, 2, 0, 0, 3, 3, 0, 0, 4, 0xff,
+    0, 0
+  };
+  static const guint8 plain[] = { 0x11, 0x00, 0x22, 0x00, 0x00, 0x04 };
+
+  assert_escapes_to (start_code, sizeof (start_code), start_code_esc,
+      sizeof (start_code_esc));
+  assert_escapes_to (zeros, sizeof (zeros), zeros_esc, sizeof (zeros_esc));
+  assert_escapes_to (runs, sizeof (runs), runs_esc, sizeof (runs_esc));
+  assert_escapes_to (plain, sizeof (plain), plain, sizeof (plain));
+  assert_escapes_to (NULL, 0, NULL, 0);
+}
+
+/* After escaping, 00 00 is never followed by 00, 01 or 02: no start code
+ * and nothing a depayloader could mistake for one. */
+static void
+assert_no_start_code_emulation (const guint8 * data, gsize len)
+{
+  gsize i;
+
+  for (i = 0; i + 2 < len; i++) {
+    if (data[i] == 0 && data[i + 1] == 0)
+      g_assert_cmpuint (data[i + 2], >=, 3);
+  }
+}
+
+static void
+fill_zero_heavy (GRand * rand, guint8 * data, gsize len)
+{
+  gsize i;
+
+  /* Mostly bytes 0-3, so runs that need escaping are frequent. */
+  for (i = 0; i < len; i++) {
+    guint32 r = g_rand_int (rand);
+
+    data[i] = (r & 3) ? (r >> 8) & 3 : (r >> 8) & 0xff;
+    if ((r & 0x30) == 0)
+      data[i] = 0;
+  }
+}
+
+static void
+round_trip (const guint8 * in, gsize len)
+{
+  guint8 *escaped = g_malloc (escape_bound (len));
+  guint8 *back = g_malloc (len + 1);
+  gsize escaped_len = e2ee_frame_format_escape (in, len, escaped);
+  gsize back_len;
+
+  g_assert_cmpuint (escaped_len, <=, escape_bound (len));
+  assert_no_start_code_emulation (escaped, escaped_len);
+
+  back_len = e2ee_frame_format_unescape (escaped, escaped_len, back);
+  g_assert_cmpmem (back, back_len, in, len);
+
+  /* In place, as the header allows. */
+  g_assert_cmpuint (e2ee_frame_format_unescape (escaped, escaped_len,
+          escaped), ==, len);
+  g_assert_cmpmem (escaped, len, in, len);
+
+  g_free (escaped);
+  g_free (back);
+}
+
+static void
+test_escape_round_trip_random (void)
+{
+  GRand *rand = g_rand_new_with_seed (0xe2ee);
+  guint8 data[600];
+  guint iteration;
+
+  for (iteration = 0; iteration < 20000; iteration++) {
+    gsize len = g_rand_int_range (rand, 0, sizeof (data));
+    gsize i;
+
+    if (iteration % 2) {
+      fill_zero_heavy (rand, data, len);
+    } else {
+      for (i = 0; i < len; i++)
+        data[i] = g_rand_int (rand);
+    }
+    round_trip (data, len);
+  }
+  g_rand_free (rand);
+}
+
+/* Every sequence of up to 8 bytes drawn from {00, 01, 02, 03, 04}. */
+static void
+test_escape_round_trip_exhaustive (void)
+{
+  static const guint8 alphabet[] = { 0, 1, 2, 3, 4 };
+  guint8 data[8];
+  gsize len;
+
+  for (len = 0; len <= G_N_ELEMENTS (data); len++) {
+    guint64 combos = 1, c;
+    gsize i;
+
+    for (i = 0; i < len; i++)
+      combos *= G_N_ELEMENTS (alphabet);
+    for (c = 0; c < combos; c++) {
+      guint64 v = c;
+
+      for (i = 0; i < len; i++) {
+        data[i] = alphabet[v % G_N_ELEMENTS (alphabet)];
+        v /= G_N_ELEMENTS (alphabet);
+      }
+      round_trip (data, len);
+    }
+  }
+}
+
+/* All zeros is the worst case: one escape byte per two input bytes. */
+static void
+test_escape_worst_case (void)
+{
+  gsize len;
+
+  for (len = 0; len < 2000; len += 7) {
+    guint8 *zeros = g_malloc0 (len + 1);
+    guint8 *out = g_malloc (escape_bound (len));
+    gsize out_len = e2ee_frame_format_escape (zeros, len, out);
+
+    g_assert_cmpuint (out_len, ==, len + (len > 0 ? (len - 1) / 2 : 0));
+    g_assert_cmpuint (out_len, <=, escape_bound (len));
+    g_free (zeros);
+    g_free (out);
+  }
+}
+
+/* Unescape never grows and takes any bytes, including a lone 00 00 03 at
+ * the end and 00 00 03 03. */
+static void
+test_unescape_edges (void)
+{
+  static const guint8 tail[] = { 0x11, 0, 0, 3 };
+  static const guint8 tail_out[] = { 0x11, 0, 0 };
+  static const guint8 double3[] = { 0, 0, 3, 3 };
+  static const guint8 double3_out[] = { 0, 0, 3 };
+  guint8 out[8];
+
+  g_assert_cmpuint (e2ee_frame_format_unescape (tail, sizeof (tail), out),
+      ==, sizeof (tail_out));
+  g_assert_cmpmem (out, sizeof (tail_out), tail_out, sizeof (tail_out));
+  g_assert_cmpuint (e2ee_frame_format_unescape (double3, sizeof (double3),
+          out), ==, sizeof (double3_out));
+  g_assert_cmpmem (out, sizeof (double3_out), double3_out,
+      sizeof (double3_out));
+}
+
+/* Random and start-code-heavy garbage for every codec: never reads past
+ * the frame (exact-size heap copies), header never longer than the frame,
+ * a slice-based header always inside it with its NAL header in clear. */
+static void
+test_split_garbage (void)
+{
+  static const guint8 pieces[][4] = {
+    {0, 0, 1}, {0, 0, 0, 1}, {0x65}, {0x41}, {0x26}, {0x02}, {0x09}, {0},
+    {0xff}, {0x40, 0x01}
+  };
+  static const guint8 piece_len[] = { 3, 4, 1, 1, 1, 1, 1, 1, 1, 2 };
+  GRand *rand = g_rand_new_with_seed (0x5eed);
+  guint iteration;
+
+  for (iteration = 0; iteration < 50000; iteration++) {
+    gsize len = g_rand_int_range (rand, 0, 48);
+    guint8 *frame = g_malloc (len ? len : 1);
+    gsize pos = 0;
+    E2eeCodec codec;
+
+    while (pos < len) {
+      guint p = g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces));
+      gsize n = MIN (piece_len[p], len - pos);
+
+      if (iteration % 3 == 0) {
+        frame[pos++] = g_rand_int (rand);
+        continue;
+      }
+      memcpy (frame + pos, pieces[p], n);
+      pos += n;
+    }
+    frame = g_realloc (frame, len ? len : 1);
+
+    for (codec = E2EE_CODEC_DATA; codec <= E2EE_CODEC_H265; codec++) {
+      E2eeFrameType type;
+
+      for (type = E2EE_FRAME_TYPE_AUTO; type <= E2EE_FRAME_TYPE_DELTA; type++) {
+        E2eeFrameSplit split = e2ee_frame_format_split (codec, type, frame,
+            len);
+
+        g_assert_cmpuint (split.header_len, <=, len);
+        if (split.nal_processing) {
+          g_assert_true (codec == E2EE_CODEC_H264 || codec == E2EE_CODEC_H265);
+          g_assert_cmpuint (split.header_len, >=, 5);
+          g_assert_cmpuint (split.header_len + 2, <=, len);
+        }
+      }
+    }
+    g_free (frame);
+  }
+  g_rand_free (rand);
+}
+
+int
+main (int argc, char **argv)
+{
+  gsize i;
+
+  g_test_init (&argc, &argv, NULL);
+
+  for (i = 0; i < G_N_ELEMENTS (split_cases); i++) {
+    gchar *path = g_strdup_printf ("/frame-format/split/%s",
+        split_cases[i].name);
+
+    g_test_add_data_func (path, &split_cases[i], test_split);
+    g_free (path);
+  }
+  g_test_add_func ("/frame-format/normalize-header", test_normalize_header);
+  g_test_add_func ("/frame-format/escape/known", test_escape_known);
+  g_test_add_func ("/frame-format/escape/round-trip-random",
+      test_escape_round_trip_random);
+  g_test_add_func ("/frame-format/escape/round-trip-exhaustive",
+      test_escape_round_trip_exhaustive);
+  g_test_add_func ("/frame-format/escape/worst-case",
+      test_escape_worst_case);
+  g_test_add_func ("/frame-format/unescape/edges", test_unescape_edges);
+  g_test_add_func ("/frame-format/split/garbage", test_split_garbage);
+
+  return g_test_run ();
+}

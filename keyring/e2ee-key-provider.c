@@ -333,11 +333,40 @@ set_key_ring_size_locked (E2eeKeyProvider * self, guint size)
   g_hash_table_remove_all (self->participant_rings);
 }
 
+/* References to every stored key, to precompute their ratchet steps once
+ * a ratchet window is switched on. */
+static GPtrArray *
+ref_all_keys_locked (E2eeKeyProvider * self)
+{
+  GPtrArray *keys = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      e2ee_key_unref);
+  GHashTableIter iter;
+  gpointer ring;
+  guint i;
+
+  if (self->shared_ring != NULL)
+    for (i = 0; i < self->shared_ring->size; i++)
+      if (self->shared_ring->slots[i].key != NULL)
+        g_ptr_array_add (keys, e2ee_key_ref (self->shared_ring->slots[i].key));
+
+  g_hash_table_iter_init (&iter, self->participant_rings);
+  while (g_hash_table_iter_next (&iter, NULL, &ring)) {
+    KeyRing *r = ring;
+
+    for (i = 0; i < r->size; i++)
+      if (r->slots[i].key != NULL)
+        g_ptr_array_add (keys, e2ee_key_ref (r->slots[i].key));
+  }
+  return keys;
+}
+
 static void
 e2ee_key_provider_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   E2eeKeyProvider *self = E2EE_KEY_PROVIDER (object);
+  GPtrArray *precompute = NULL;
+  guint i;
 
   g_mutex_lock (&self->lock);
   switch (prop_id) {
@@ -353,6 +382,8 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
       }
       break;
     case PROP_RATCHET_WINDOW_SIZE:
+      if (g_value_get_uint (value) > self->ratchet_window_size)
+        precompute = ref_all_keys_locked (self);
       self->ratchet_window_size = g_value_get_uint (value);
       break;
     case PROP_FAILURE_TOLERANCE:
@@ -394,6 +425,11 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
   }
   bump_serial (self);
   g_mutex_unlock (&self->lock);
+
+  for (i = 0; precompute != NULL && i < precompute->len; i++)
+    schedule_ratchet_precompute (self, g_ptr_array_index (precompute, i));
+  if (precompute != NULL)
+    g_ptr_array_unref (precompute);
 }
 
 static void

@@ -1,0 +1,1388 @@
+/* gst-e2ee
+ * Copyright (C) 2026 gst-e2ee authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* GstE2eeBase: what e2eeencrypt and e2eedecrypt share. A subclass only says
+ * how big an output frame can get and which direction of the frame cryptor
+ * to call; this file does the rest:
+ *
+ *  - finding the key provider (property, GstContext, or a new one);
+ *  - the write-only key properties, applied to that provider;
+ *  - one E2eeFrameCryptor per stream, made lazily in the streaming thread;
+ *  - the codec from the caps, and avc/hvc1 <-> Annex B conversion;
+ *  - pass-through when disabled, drops with GAP events, statistics and the
+ *    "e2ee-state-changed" element message. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gste2eebase.h"
+#include "gste2eecontext.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <sodium.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_e2ee_base_debug);
+#define GST_CAT_DEFAULT gst_e2ee_base_debug
+
+/* Any stream: the codec rule comes from the caps' media type (see
+ * codec_from_caps), and H.264/H.265 are held to whole access units by
+ * transform_caps. */
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS_ANY);
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS_ANY);
+
+enum
+{
+  PROP_0,
+  PROP_KEY_PROVIDER,
+  PROP_PARTICIPANT_ID,
+  PROP_ENABLED,
+  PROP_KEY_INDEX,
+  PROP_PASSPHRASE,
+  PROP_KEY,
+  PROP_KEY_FILE,
+  PROP_STATS,
+};
+
+#define DEFAULT_KEY_PROVIDER NULL
+#define DEFAULT_PARTICIPANT_ID NULL
+#define DEFAULT_ENABLED TRUE
+#define DEFAULT_KEY_INDEX -1
+#define MAX_KEY_INDEX (E2EE_MAX_KEY_RING_SIZE - 1)
+
+/* Key files hold a passphrase-sized secret, not media. */
+#define MAX_KEY_FILE_SIZE 4096
+
+#define STATS_STRUCTURE_NAME "application/x-e2ee-stats"
+#define STATE_MESSAGE_NAME "e2ee-state-changed"
+
+#define N_STATES (E2EE_STATE_INTERNAL_ERROR + 1)
+
+typedef enum
+{
+  PENDING_KEY_NONE,
+  PENDING_KEY_PASSPHRASE,       /* NUL-terminated UTF-8, PBKDF2 */
+  PENDING_KEY_RAW,              /* raw bytes, HKDF */
+} PendingKeyKind;
+
+/* What prepare_output_buffer decided for the buffer in flight; transform
+ * acts on the same decision, so toggling "enabled" between the two calls
+ * can never push an unfilled buffer or encrypt in place. */
+typedef enum
+{
+  FRAME_ACTION_PASS,
+  FRAME_ACTION_PROCESS,
+  FRAME_ACTION_DROP,
+} FrameAction;
+
+typedef struct
+{
+  guint64 frames;
+  guint64 bytes;
+  guint64 dropped;
+  guint64 failed;
+  guint64 passed_through;
+  guint64 per_state[N_STATES];
+} GstE2eeStats;
+
+typedef struct
+{
+  /* Under GST_OBJECT_LOCK: shared with application threads. */
+  E2eeKeyProvider *provider;
+  gboolean provider_from_property;
+  gchar *participant_id;
+  gint key_index;
+  gboolean enabled;
+  guint config_serial;          /* grows when participant-id or key-index change */
+  PendingKeyKind pending_kind;
+  guint8 *pending_material;     /* sodium_malloc'd; wiped when applied */
+  gsize pending_len;
+  GstE2eeStats stats;
+
+  /* Streaming thread only. */
+  E2eeFrameCryptor *cryptor;
+  E2eeKeyProvider *cryptor_provider;    /* the provider the cryptor uses */
+  guint cryptor_serial;
+  E2eeCodec codec;
+  gboolean codec_changed;
+  guint nal_length_size;        /* 0: Annex B or not H.26x; else 1, 2 or 4 */
+  FrameAction action;
+  GByteArray *annexb_in;        /* scratch, reused: avc input as Annex B */
+  GByteArray *annexb_out;       /* scratch, reused: cryptor output */
+} GstE2eeBasePrivate;
+
+#define gst_e2ee_base_parent_class parent_class
+G_DEFINE_ABSTRACT_TYPE_WITH_CODE (GstE2eeBase, gst_e2ee_base,
+    GST_TYPE_BASE_TRANSFORM, G_ADD_PRIVATE (GstE2eeBase)
+    GST_DEBUG_CATEGORY_INIT (gst_e2ee_base_debug, "e2eebase", 0,
+        "e2ee element base"));
+
+#define GET_PRIV(self) \
+  ((GstE2eeBasePrivate *) gst_e2ee_base_get_instance_private (self))
+
+static void gst_e2ee_base_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec);
+static void gst_e2ee_base_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec);
+static void gst_e2ee_base_finalize (GObject * object);
+static GstStateChangeReturn gst_e2ee_base_change_state (GstElement * element,
+    GstStateChange transition);
+static void gst_e2ee_base_set_context (GstElement * element,
+    GstContext * context);
+static GstCaps *gst_e2ee_base_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter);
+static gboolean gst_e2ee_base_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps);
+static gboolean gst_e2ee_base_query (GstBaseTransform * trans,
+    GstPadDirection direction, GstQuery * query);
+static gboolean gst_e2ee_base_stop (GstBaseTransform * trans);
+static GstFlowReturn gst_e2ee_base_prepare_output_buffer (GstBaseTransform *
+    trans, GstBuffer * inbuf, GstBuffer ** outbuf);
+static GstFlowReturn gst_e2ee_base_transform (GstBaseTransform * trans,
+    GstBuffer * inbuf, GstBuffer * outbuf);
+
+static void
+gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+
+  e2ee_context_init_debug ();
+
+  gobject_class->set_property = gst_e2ee_base_set_property;
+  gobject_class->get_property = gst_e2ee_base_get_property;
+  gobject_class->finalize = gst_e2ee_base_finalize;
+
+  /**
+   * GstE2eeBase:key-provider:
+   *
+   * The #E2eeKeyProvider holding the keys. When it is not set, the element
+   * looks for one in NULL->READY: a context query to its neighbours, then a
+   * need-context message, then it creates its own and posts it in a
+   * have-context message. Reading it returns the provider in use.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY_PROVIDER,
+      g_param_spec_object ("key-provider", "Key provider",
+          "The E2eeKeyProvider holding the keys (default: shared with the "
+          "rest of the pipeline through a GstContext, or created)",
+          E2EE_TYPE_KEY_PROVIDER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeBase:participant-id:
+   *
+   * The identity whose key ring to use in a per-participant provider: the
+   * local participant when encrypting, the sending participant when
+   * decrypting. %NULL means the shared key ring.
+   */
+  g_object_class_install_property (gobject_class, PROP_PARTICIPANT_ID,
+      g_param_spec_string ("participant-id", "Participant id",
+          "Identity whose key ring to use (NULL: the shared key ring)",
+          DEFAULT_PARTICIPANT_ID,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstE2eeBase:enabled:
+   *
+   * Whether frames are encrypted or decrypted. When %FALSE, frames pass
+   * through unchanged. Can be changed while PLAYING.
+   */
+  g_object_class_install_property (gobject_class, PROP_ENABLED,
+      g_param_spec_boolean ("enabled", "Enabled",
+          "Encrypt/decrypt frames; FALSE passes them through unchanged",
+          DEFAULT_ENABLED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeBase:key-index:
+   *
+   * The key slot: when encrypting, the index written into every frame (-1:
+   * the provider's current index); the slot that the passphrase, key and
+   * key-file properties fill (-1: slot 0).
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY_INDEX,
+      g_param_spec_int ("key-index", "Key index",
+          "Key slot to encrypt with and to put the key properties in "
+          "(-1: the provider's current index; slot 0 for key properties)",
+          -1, MAX_KEY_INDEX, DEFAULT_KEY_INDEX,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeBase:passphrase:
+   *
+   * Key material derived with PBKDF2 (LiveKit's passphrase keys). Set into
+   * the provider at key-index for participant-id and made current.
+   * Write-only: it can never be read back, and is never logged.
+   */
+  g_object_class_install_property (gobject_class, PROP_PASSPHRASE,
+      g_param_spec_string ("passphrase", "Passphrase",
+          "Passphrase key material (PBKDF2); write-only", NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeBase:key:
+   *
+   * Raw key material derived with HKDF (LiveKit's raw keys), as a
+   * #GstBuffer; gst-launch-1.0 parses a hex string into one. Set into the
+   * provider at key-index for participant-id and made current. Write-only.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY,
+      g_param_spec_boxed ("key", "Key",
+          "Raw key material (HKDF), hex on the command line; write-only",
+          GST_TYPE_BUFFER,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeBase:key-file:
+   *
+   * A file holding raw key material (HKDF): the file's bytes, or, when the
+   * file is all hex digits (trailing white space ignored), the bytes they
+   * spell. A file readable by group or others is used but warned about.
+   * Write-only.
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY_FILE,
+      g_param_spec_string ("key-file", "Key file",
+          "Path of a file with raw key material (bytes, or hex text); "
+          "should be mode 0600; write-only", NULL,
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstE2eeBase:stats:
+   *
+   * Counters since the element started, in an "application/x-e2ee-stats"
+   * structure of #guint64 fields: `frames` and `bytes` (input), `dropped`
+   * (frames not pushed), `failed` (frames the cryptor rejected for a reason
+   * other than a missing key), `passed-through` (frames passed unchanged
+   * because the element was disabled), and per cryptor state the frames
+   * after which the cryptor was in it: `frames-ok`, `frames-missing-key`,
+   * `frames-decryption-failed`, `frames-encryption-failed`,
+   * `frames-key-ratcheted`, `frames-internal-error`.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Frame, byte, drop and failure counters",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_e2ee_base_change_state);
+  element_class->set_context = GST_DEBUG_FUNCPTR (gst_e2ee_base_set_context);
+
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_caps =
+      GST_DEBUG_FUNCPTR (gst_e2ee_base_transform_caps);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_base_set_caps);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_e2ee_base_query);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_e2ee_base_stop);
+  trans_class->prepare_output_buffer =
+      GST_DEBUG_FUNCPTR (gst_e2ee_base_prepare_output_buffer);
+  trans_class->transform = GST_DEBUG_FUNCPTR (gst_e2ee_base_transform);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_E2EE_BASE, 0);
+  gst_type_mark_as_plugin_api (E2EE_TYPE_KEY_PROVIDER, 0);
+  gst_type_mark_as_plugin_api (E2EE_TYPE_STATE, 0);
+  gst_type_mark_as_plugin_api (E2EE_TYPE_ENCRYPTION_TYPE, 0);
+  gst_type_mark_as_plugin_api (E2EE_TYPE_KEY_DERIVATION, 0);
+}
+
+static void
+gst_e2ee_base_init (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  priv->key_index = DEFAULT_KEY_INDEX;
+  priv->enabled = DEFAULT_ENABLED;
+  priv->codec = E2EE_CODEC_DATA;
+  priv->annexb_in = g_byte_array_new ();
+  priv->annexb_out = g_byte_array_new ();
+}
+
+/* ---- key material: only in sodium memory, wiped after use ---- */
+
+static guint8 *
+secure_dup (const guint8 * data, gsize len)
+{
+  guint8 *copy = sodium_malloc (len + 1);
+
+  if (copy == NULL)
+    return NULL;
+  memcpy (copy, data, len);
+  copy[len] = '\0';             /* lets a passphrase be used as a string */
+  return copy;
+}
+
+static void
+secure_free (guint8 * data, gsize len)
+{
+  if (data == NULL)
+    return;
+  sodium_memzero (data, len + 1);
+  sodium_free (data);
+}
+
+/* Call with the object lock held. Takes ownership of @material. */
+static void
+replace_pending_key (GstE2eeBase * self, PendingKeyKind kind,
+    guint8 * material, gsize len)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  secure_free (priv->pending_material, priv->pending_len);
+  priv->pending_kind = material != NULL ? kind : PENDING_KEY_NONE;
+  priv->pending_material = material;
+  priv->pending_len = material != NULL ? len : 0;
+}
+
+/* Puts a pending key property into the provider, if there is one yet;
+ * otherwise the key waits (in sodium memory) until the provider is known. */
+static void
+apply_pending_key (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *provider;
+  PendingKeyKind kind;
+  guint8 *material;
+  gsize len;
+  gchar *participant_id;
+  guint index;
+  GError *error = NULL;
+  gboolean ok;
+
+  GST_OBJECT_LOCK (self);
+  if (priv->provider == NULL || priv->pending_kind == PENDING_KEY_NONE) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  provider = g_object_ref (priv->provider);
+  kind = priv->pending_kind;
+  material = priv->pending_material;
+  len = priv->pending_len;
+  priv->pending_kind = PENDING_KEY_NONE;
+  priv->pending_material = NULL;
+  priv->pending_len = 0;
+  participant_id = g_strdup (priv->participant_id);
+  index = priv->key_index < 0 ? 0 : priv->key_index;
+  GST_OBJECT_UNLOCK (self);
+
+  if (kind == PENDING_KEY_PASSPHRASE)
+    ok = e2ee_key_provider_set_passphrase (provider, participant_id,
+        (const gchar *) material, index, TRUE, &error);
+  else
+    ok = e2ee_key_provider_set_key (provider, participant_id, material, len,
+        index, TRUE, &error);
+
+  if (ok) {
+    GST_INFO_OBJECT (self, "%s set for participant %s index %u",
+        kind == PENDING_KEY_PASSPHRASE ? "passphrase" : "key",
+        GST_STR_NULL (participant_id), index);
+  } else {
+    GST_WARNING_OBJECT (self, "could not set the key for participant %s "
+        "index %u: %s", GST_STR_NULL (participant_id), index, error->message);
+    g_clear_error (&error);
+  }
+
+  secure_free (material, len);
+  g_free (participant_id);
+  g_object_unref (provider);
+}
+
+static void
+set_passphrase (GstE2eeBase * self, const gchar * passphrase)
+{
+  guint8 *material = NULL;
+  gsize len = 0;
+
+  if (passphrase != NULL) {
+    len = strlen (passphrase);
+    material = secure_dup ((const guint8 *) passphrase, len);
+  }
+
+  GST_OBJECT_LOCK (self);
+  replace_pending_key (self, PENDING_KEY_PASSPHRASE, material, len);
+  GST_OBJECT_UNLOCK (self);
+  apply_pending_key (self);
+}
+
+static void
+set_key_buffer (GstE2eeBase * self, GstBuffer * buffer)
+{
+  GstMapInfo map;
+  guint8 *material = NULL;
+  gsize len = 0;
+
+  if (buffer != NULL && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    len = map.size;
+    material = secure_dup (map.data, len);
+    gst_buffer_unmap (buffer, &map);
+  }
+
+  GST_OBJECT_LOCK (self);
+  replace_pending_key (self, PENDING_KEY_RAW, material, len);
+  GST_OBJECT_UNLOCK (self);
+  apply_pending_key (self);
+}
+
+static gboolean
+is_all_hex (const guint8 * data, gsize len)
+{
+  gsize i;
+
+  if (len == 0 || len % 2 != 0)
+    return FALSE;
+  for (i = 0; i < len; i++)
+    if (!g_ascii_isxdigit (data[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Replaces @data (sodium memory, *len bytes) by the bytes its hex spells
+ * when it is all hex digits once trailing white space is cut. */
+static guint8 *
+decode_if_hex (guint8 * data, gsize * len)
+{
+  gsize text_len = *len;
+  gsize bin_len = 0;
+  guint8 *bin;
+
+  while (text_len > 0 && g_ascii_isspace (data[text_len - 1]))
+    text_len--;
+  if (!is_all_hex (data, text_len))
+    return data;
+
+  bin = sodium_malloc (text_len / 2 + 1);
+  if (bin == NULL || sodium_hex2bin (bin, text_len / 2, (const char *) data,
+          text_len, NULL, &bin_len, NULL) != 0) {
+    if (bin != NULL)
+      sodium_free (bin);
+    return data;
+  }
+
+  secure_free (data, *len);
+  *len = bin_len;
+  return bin;
+}
+
+static gboolean
+read_fully (int fd, guint8 * buf, gsize len)
+{
+  gsize done = 0;
+
+  while (done < len) {
+    gssize n = read (fd, buf + done, len - done);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return FALSE;
+    done += n;
+  }
+  return TRUE;
+}
+
+/* Reads a key file straight into sodium memory (no copy in the heap). */
+static guint8 *
+read_key_file (GstE2eeBase * self, const gchar * path, gsize * len)
+{
+  struct stat st;
+  guint8 *data = NULL;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    GST_WARNING_OBJECT (self, "cannot open key file %s: %s", path,
+        g_strerror (errno));
+    return NULL;
+  }
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size <= 0 ||
+      st.st_size > MAX_KEY_FILE_SIZE) {
+    GST_WARNING_OBJECT (self, "key file %s is not a regular file of 1 to %d "
+        "bytes", path, MAX_KEY_FILE_SIZE);
+    goto out;
+  }
+
+  if (st.st_mode & (S_IRGRP | S_IROTH))
+    GST_WARNING_OBJECT (self, "key file %s is readable by group or others "
+        "(mode %04o); restrict it with chmod 600", path,
+        (guint) (st.st_mode & 07777));
+
+  *len = st.st_size;
+  data = sodium_malloc (*len + 1);
+  if (data == NULL || !read_fully (fd, data, *len)) {
+    GST_WARNING_OBJECT (self, "cannot read key file %s", path);
+    secure_free (data, *len);
+    data = NULL;
+    goto out;
+  }
+  data[*len] = '\0';
+  data = decode_if_hex (data, len);
+
+out:
+  close (fd);
+  return data;
+}
+
+static void
+set_key_file (GstE2eeBase * self, const gchar * path)
+{
+  guint8 *material = NULL;
+  gsize len = 0;
+
+  if (path == NULL)
+    return;
+  material = read_key_file (self, path, &len);
+  if (material == NULL)
+    return;
+
+  GST_OBJECT_LOCK (self);
+  replace_pending_key (self, PENDING_KEY_RAW, material, len);
+  GST_OBJECT_UNLOCK (self);
+  apply_pending_key (self);
+}
+
+/* ---- the key provider and its sharing ---- */
+
+static E2eeKeyProvider *
+dup_provider (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *provider;
+
+  GST_OBJECT_LOCK (self);
+  provider = priv->provider ? g_object_ref (priv->provider) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  return provider;
+}
+
+static gboolean
+has_provider (GstE2eeBase * self)
+{
+  gboolean has;
+
+  GST_OBJECT_LOCK (self);
+  has = GET_PRIV (self)->provider != NULL;
+  GST_OBJECT_UNLOCK (self);
+  return has;
+}
+
+/* A context set on this element earlier (by the application, or a
+ * persistent one we made ourselves) survives READY->NULL: use it again. */
+static gboolean
+reuse_own_context (GstE2eeBase * self)
+{
+  GstContext *context;
+
+  context = gst_element_get_context (GST_ELEMENT (self),
+      E2EE_KEY_PROVIDER_CONTEXT_TYPE);
+  if (context == NULL)
+    return FALSE;
+
+  gst_element_set_context (GST_ELEMENT (self), context);
+  gst_context_unref (context);
+  return has_provider (self);
+}
+
+/* The GstContext dance (docs/gstreamer-conventions.md, section 2), in
+ * NULL->READY rather than before the first buffer: then a missing or
+ * conflicting provider shows up before any data flows, and an application
+ * watching need-context can answer before streaming threads exist. Stops at
+ * the first step that gives a provider. Never fails: with nothing else, the
+ * element makes its own provider, which reports missing-key until a key
+ * is set. */
+static void
+ensure_key_provider (GstE2eeBase * self)
+{
+  GstElement *element = GST_ELEMENT (self);
+  E2eeKeyProvider *provider;
+
+  if (has_provider (self)) {
+    GST_CAT_DEBUG_OBJECT (e2ee_context_debug, self, "already have a key "
+        "provider");
+    return;
+  }
+  if (reuse_own_context (self))
+    return;
+  if (e2ee_context_query (element) && has_provider (self))
+    return;
+
+  GST_CAT_INFO_OBJECT (e2ee_context_debug, self, "posting need-context %s",
+      E2EE_KEY_PROVIDER_CONTEXT_TYPE);
+  gst_element_post_message (element,
+      gst_message_new_need_context (GST_OBJECT_CAST (self),
+          E2EE_KEY_PROVIDER_CONTEXT_TYPE));
+  /* Synchronous: a bin or the application may have answered already. */
+  if (has_provider (self))
+    return;
+
+  provider = e2ee_key_provider_new ();
+  GST_CAT_INFO_OBJECT (e2ee_context_debug, self, "created key provider %p",
+      provider);
+  e2ee_context_propagate (element, provider);
+  g_object_unref (provider);
+}
+
+static void
+gst_e2ee_base_set_context (GstElement * element, GstContext * context)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (element);
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  if (priv->provider_from_property)
+    GST_CAT_DEBUG_OBJECT (e2ee_context_debug, self, "ignoring context: the "
+        "key-provider property was set");
+  else
+    e2ee_handle_set_context (element, context, &priv->provider);
+  GST_OBJECT_UNLOCK (self);
+
+  GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
+}
+
+static gboolean
+gst_e2ee_base_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CONTEXT) {
+    E2eeKeyProvider *provider = dup_provider (GST_E2EE_BASE (trans));
+    gboolean answered;
+
+    answered = e2ee_handle_context_query (GST_ELEMENT (trans), query,
+        provider);
+    g_clear_object (&provider);
+    if (answered)
+      return TRUE;
+  }
+
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
+      query);
+}
+
+static void
+release_key_provider (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  if (!priv->provider_from_property)
+    g_clear_object (&priv->provider);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstStateChangeReturn
+gst_e2ee_base_change_state (GstElement * element, GstStateChange transition)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    ensure_key_provider (self);
+    apply_pending_key (self);
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    release_key_provider (self);
+
+  return ret;
+}
+
+/* ---- state messages ---- */
+
+/* Posted on every change of the cryptor's state, never per frame:
+ *
+ * "e2ee-state-changed":
+ *  - E2eeState `state`: the new state
+ *  - gchararray `participant-id`: the element's participant-id (or NULL)
+ *  - guint `key-index`: the key index of the frame that changed the state
+ */
+static void
+on_cryptor_state_changed (E2eeFrameCryptor * cryptor, E2eeState state,
+    guint key_index, gpointer user_data)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (user_data);
+  GstStructure *s;
+  gchar *participant_id;
+
+  GST_OBJECT_LOCK (self);
+  participant_id = g_strdup (GET_PRIV (self)->participant_id);
+  GST_OBJECT_UNLOCK (self);
+
+  GST_INFO_OBJECT (self, "cryptor state of participant %s is now %d "
+      "(key index %u)", GST_STR_NULL (participant_id), state, key_index);
+
+  s = gst_structure_new (STATE_MESSAGE_NAME,
+      "state", E2EE_TYPE_STATE, state,
+      "participant-id", G_TYPE_STRING, participant_id,
+      "key-index", G_TYPE_UINT, key_index, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+  g_free (participant_id);
+}
+
+/* ---- the frame cryptor ---- */
+
+static void
+release_cryptor (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  if (priv->cryptor != NULL) {
+    g_signal_handlers_disconnect_by_data (priv->cryptor, self);
+    g_clear_object (&priv->cryptor);
+  }
+  g_clear_object (&priv->cryptor_provider);
+}
+
+/* Streaming thread: makes the cryptor on the first frame or when the
+ * provider was replaced, and hands it any change of participant-id,
+ * key-index or codec. Returns FALSE when there is no provider at all. */
+static gboolean
+ensure_cryptor (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *provider;
+  gchar *participant_id = NULL;
+  gint key_index = DEFAULT_KEY_INDEX;
+  gboolean reconfigure;
+
+  GST_OBJECT_LOCK (self);
+  provider = priv->provider ? g_object_ref (priv->provider) : NULL;
+  reconfigure = priv->cryptor == NULL || provider != priv->cryptor_provider
+      || priv->config_serial != priv->cryptor_serial;
+  if (reconfigure) {
+    participant_id = g_strdup (priv->participant_id);
+    key_index = priv->key_index;
+    priv->cryptor_serial = priv->config_serial;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (provider == NULL) {
+    release_cryptor (self);
+    return FALSE;
+  }
+
+  if (provider != priv->cryptor_provider) {
+    release_cryptor (self);
+    GST_DEBUG_OBJECT (self, "new frame cryptor for participant %s",
+        GST_STR_NULL (participant_id));
+    priv->cryptor = e2ee_frame_cryptor_new (provider, participant_id,
+        priv->codec);
+    priv->cryptor_provider = g_object_ref (provider);
+    priv->codec_changed = FALSE;
+    e2ee_frame_cryptor_set_track_id (priv->cryptor, GST_OBJECT_NAME (self));
+    g_signal_connect (priv->cryptor, "state-changed",
+        G_CALLBACK (on_cryptor_state_changed), self);
+  } else if (reconfigure) {
+    e2ee_frame_cryptor_set_participant_id (priv->cryptor, participant_id);
+  }
+
+  if (reconfigure)
+    e2ee_frame_cryptor_set_key_index (priv->cryptor, key_index);
+  if (priv->codec_changed) {
+    e2ee_frame_cryptor_set_codec (priv->cryptor, priv->codec);
+    priv->codec_changed = FALSE;
+  }
+
+  g_free (participant_id);
+  g_object_unref (provider);
+  return TRUE;
+}
+
+static gboolean
+gst_e2ee_base_stop (GstBaseTransform * trans)
+{
+  release_cryptor (GST_E2EE_BASE (trans));
+  return TRUE;
+}
+
+/* ---- caps ---- */
+
+static gboolean
+is_h26x (const GstStructure * s)
+{
+  return gst_structure_has_name (s, "video/x-h264") ||
+      gst_structure_has_name (s, "video/x-h265");
+}
+
+/* H.264 and H.265 must come as whole access units: the clear header runs
+ * up to the first slice, which a single NAL unit may not contain. */
+static GstCaps *
+restrict_to_access_units (GstCaps * caps)
+{
+  GstCaps *res;
+  guint i, n;
+
+  if (gst_caps_is_any (caps))
+    return gst_caps_ref (caps);
+
+  res = gst_caps_new_empty ();
+  n = gst_caps_get_size (caps);
+  for (i = 0; i < n; i++) {
+    const GstStructure *s = gst_caps_get_structure (caps, i);
+    GstCapsFeatures *f = gst_caps_get_features (caps, i);
+    GstStructure *r;
+
+    if (is_h26x (s)) {
+      GstStructure *au = gst_structure_new (gst_structure_get_name (s),
+          "alignment", G_TYPE_STRING, "au", NULL);
+
+      r = gst_structure_intersect (s, au);
+      gst_structure_free (au);
+      if (r == NULL)
+        continue;
+    } else {
+      r = gst_structure_copy (s);
+    }
+    res = gst_caps_merge_structure_full (res, r,
+        f ? gst_caps_features_copy (f) : NULL);
+  }
+  return res;
+}
+
+static GstCaps *
+gst_e2ee_base_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
+{
+  GstCaps *res = restrict_to_access_units (caps);
+
+  if (filter != NULL) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, res,
+        GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (res);
+    res = tmp;
+  }
+  return res;
+}
+
+static E2eeCodec
+codec_from_caps (const GstStructure * s)
+{
+  const gchar *name = gst_structure_get_name (s);
+
+  if (g_str_equal (name, "video/x-vp8"))
+    return E2EE_CODEC_VP8;
+  if (g_str_equal (name, "video/x-vp9"))
+    return E2EE_CODEC_VP9;
+  if (g_str_equal (name, "video/x-av1"))
+    return E2EE_CODEC_AV1;
+  if (g_str_equal (name, "video/x-h264"))
+    return E2EE_CODEC_H264;
+  if (g_str_equal (name, "video/x-h265"))
+    return E2EE_CODEC_H265;
+  if (g_str_has_prefix (name, "audio/"))
+    return E2EE_CODEC_AUDIO;
+  return E2EE_CODEC_DATA;
+}
+
+/* avc/avc3 (H.264) and hvc1/hev1 (H.265) carry NAL units with a 1, 2 or 4
+ * byte length prefix, whose size is in codec_data (avcC byte 4, hvcC byte
+ * 21, low 2 bits, plus one). Returns 0 for Annex B byte-stream. */
+static guint
+nal_length_size_from_caps (const GstStructure * s, E2eeCodec codec)
+{
+  const gchar *format = gst_structure_get_string (s, "stream-format");
+  const GValue *value;
+  GstBuffer *codec_data;
+  GstMapInfo map;
+  guint size = 4;
+  gsize offset = codec == E2EE_CODEC_H264 ? 4 : 21;
+
+  if (format == NULL || g_str_equal (format, "byte-stream"))
+    return 0;
+
+  value = gst_structure_get_value (s, "codec_data");
+  if (value == NULL || !GST_VALUE_HOLDS_BUFFER (value))
+    return size;
+  codec_data = gst_value_get_buffer (value);
+  if (gst_buffer_map (codec_data, &map, GST_MAP_READ)) {
+    if (map.size > offset)
+      size = (map.data[offset] & 0x03) + 1;
+    gst_buffer_unmap (codec_data, &map);
+  }
+  return size;
+}
+
+static gboolean
+gst_e2ee_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (trans);
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  const GstStructure *s = gst_caps_get_structure (incaps, 0);
+  const gchar *alignment = gst_structure_get_string (s, "alignment");
+  E2eeCodec codec = codec_from_caps (s);
+
+  if (is_h26x (s) && alignment != NULL && !g_str_equal (alignment, "au")) {
+    GST_WARNING_OBJECT (self, "H.264/H.265 must be alignment=au, not %s",
+        alignment);
+    return FALSE;
+  }
+
+  priv->nal_length_size = 0;
+  if (codec == E2EE_CODEC_H264 || codec == E2EE_CODEC_H265)
+    priv->nal_length_size = nal_length_size_from_caps (s, codec);
+  if (priv->nal_length_size == 3) {
+    GST_WARNING_OBJECT (self, "unsupported NAL length size 3");
+    return FALSE;
+  }
+
+  if (codec != priv->codec) {
+    priv->codec = codec;
+    priv->codec_changed = TRUE;
+  }
+
+  GST_DEBUG_OBJECT (self, "codec rule %d, NAL length size %u for %"
+      GST_PTR_FORMAT, codec, priv->nal_length_size, incaps);
+  return TRUE;
+}
+
+/* ---- avc/hvc1 <-> Annex B ----
+ *
+ * LiveKit's frame format is defined on Annex B access units: the clear
+ * header runs up to the first slice NAL unit as found by its start code,
+ * and the AAD uses 4-byte start codes. So a length-prefixed AU is rewritten
+ * to Annex B with 4-byte start codes before the cryptor sees it, and the
+ * cryptor's result is split back into length-prefixed NAL units on its
+ * start codes. That split is exact:
+ *  - the clear NAL units keep the start codes we wrote, and a valid NAL
+ *    unit never holds a start code nor ends in a zero byte;
+ *  - after encryption, everything past the clear header is escaped
+ *    (00 00 0x with x <= 3 gets a 03 inserted), so the ciphertext holds
+ *    no start code and stays one NAL unit (the last one) up to the end of
+ *    the frame, including a trailing key index of 0;
+ *  - after decryption the NAL units are the original ones again.
+ * (Only a frame with no slice at all is encrypted unescaped, under the VP8
+ * rule; its ciphertext could hold a start code by chance, which would then
+ * split that NAL unit.) */
+
+static const guint8 start_code[4] = { 0, 0, 0, 1 };
+
+static gboolean
+length_prefixed_to_annexb (const guint8 * in, gsize len, guint length_size,
+    GByteArray * out)
+{
+  gsize pos = 0;
+
+  g_byte_array_set_size (out, 0);
+  while (pos < len) {
+    gsize nal_len = 0;
+    guint i;
+
+    if (len - pos < length_size)
+      return FALSE;
+    for (i = 0; i < length_size; i++)
+      nal_len = (nal_len << 8) | in[pos + i];
+    pos += length_size;
+    if (nal_len > len - pos)
+      return FALSE;
+
+    g_byte_array_append (out, start_code, sizeof (start_code));
+    g_byte_array_append (out, in + pos, nal_len);
+    pos += nal_len;
+  }
+  return TRUE;
+}
+
+/* Offset of the next 00 00 01 at or after @from, or @len. */
+static gsize
+find_start_code (const guint8 * data, gsize len, gsize from)
+{
+  gsize i;
+
+  for (i = from; i + 3 <= len; i++)
+    if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1)
+      return i;
+  return len;
+}
+
+static gboolean
+annexb_to_length_prefixed (const guint8 * in, gsize len, guint length_size,
+    guint8 * out, gsize out_size, gsize * out_len)
+{
+  gsize sc, i, written = 0;
+
+  *out_len = 0;
+  if (len == 0)
+    return TRUE;
+
+  sc = find_start_code (in, len, 0);
+  for (i = 0; i < sc; i++)
+    if (in[i] != 0)
+      return FALSE;             /* bytes before the first start code */
+
+  while (sc < len) {
+    gsize start = sc + 3;
+    gsize next = find_start_code (in, len, start);
+    gsize end = next;
+
+    if (next < len)
+      while (end > start && in[end - 1] == 0)
+        end--;                  /* the next start code's leading zero(s) */
+
+    if (end - start >= ((guint64) 1 << (8 * length_size)) ||
+        out_size - written < length_size + (end - start))
+      return FALSE;
+    for (i = 0; i < length_size; i++)
+      out[written + i] = (end - start) >> (8 * (length_size - 1 - i));
+    written += length_size;
+    memcpy (out + written, in + start, end - start);
+    written += end - start;
+    sc = next;
+  }
+
+  *out_len = written;
+  return TRUE;
+}
+
+/* ---- buffers ---- */
+
+static void
+count_frame (GstE2eeBase * self, gsize size, FrameAction action,
+    gboolean failed, E2eeState state, gboolean counted_state)
+{
+  GstE2eeStats *stats = &GET_PRIV (self)->stats;
+
+  GST_OBJECT_LOCK (self);
+  stats->frames++;
+  stats->bytes += size;
+  if (action == FRAME_ACTION_PASS)
+    stats->passed_through++;
+  if (action == FRAME_ACTION_DROP)
+    stats->dropped++;
+  if (failed)
+    stats->failed++;
+  if (counted_state && state < N_STATES)
+    stats->per_state[state]++;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstFlowReturn
+gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
+    GstBuffer * inbuf, GstBuffer ** outbuf)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (trans);
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  GstE2eeBaseClass *klass = GST_E2EE_BASE_GET_CLASS (self);
+  gsize in_len = gst_buffer_get_size (inbuf);
+  gsize size;
+  gboolean enabled;
+
+  GST_OBJECT_LOCK (self);
+  enabled = priv->enabled;
+  GST_OBJECT_UNLOCK (self);
+
+  if (!enabled || !ensure_cryptor (self)) {
+    /* Disabled: pass the buffer on as it is. No provider at all: hand the
+     * input to transform, which drops it. Either way no output is made. */
+    priv->action = enabled ? FRAME_ACTION_DROP : FRAME_ACTION_PASS;
+    *outbuf = inbuf;
+    return GST_FLOW_OK;
+  }
+
+  priv->action = FRAME_ACTION_PROCESS;
+  if (priv->nal_length_size > 0)
+    in_len += in_len * (4 - priv->nal_length_size);    /* Annex B bound */
+  size = klass->get_max_output_size (self, priv->cryptor, in_len);
+
+  *outbuf = gst_buffer_new_allocate (NULL, size, NULL);
+  if (*outbuf == NULL)
+    return GST_FLOW_ERROR;
+  if (!GST_BASE_TRANSFORM_GET_CLASS (trans)->copy_metadata (trans, inbuf,
+          *outbuf))
+    GST_DEBUG_OBJECT (self, "could not copy all metadata");
+  return GST_FLOW_OK;
+}
+
+/* Runs the cryptor on one mapped frame, through Annex B scratch buffers when
+ * the stream is length-prefixed. */
+static gboolean
+process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
+    guint8 * out, gsize out_size, gsize * out_len, GError ** error)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  GstE2eeBaseClass *klass = GST_E2EE_BASE_GET_CLASS (self);
+  GByteArray *annexb_in = priv->annexb_in;
+  GByteArray *annexb_out = priv->annexb_out;
+  gsize annexb_len = 0;
+
+  if (priv->nal_length_size == 0)
+    return klass->process (self, priv->cryptor, in, in_len, out, out_size,
+        out_len, error);
+
+  if (!length_prefixed_to_annexb (in, in_len, priv->nal_length_size,
+          annexb_in)) {
+    g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
+        "NAL unit lengths overrun the %" G_GSIZE_FORMAT "-byte access unit",
+        in_len);
+    return FALSE;
+  }
+
+  g_byte_array_set_size (annexb_out, out_size);
+  if (!klass->process (self, priv->cryptor, annexb_in->data, annexb_in->len,
+          annexb_out->data, annexb_out->len, &annexb_len, error))
+    return FALSE;
+
+  if (!annexb_to_length_prefixed (annexb_out->data, annexb_len,
+          priv->nal_length_size, out, out_size, out_len)) {
+    g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
+        "cannot split the %" G_GSIZE_FORMAT "-byte result into NAL units",
+        annexb_len);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* A dropped frame leaves a hole downstream; the GAP event says the time it
+ * covered is known to be empty, so sinks and muxers don't wait for it. */
+static void
+push_gap (GstE2eeBase * self, GstBuffer * buf)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    pts = GST_BUFFER_DTS (buf);
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return;
+
+  gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+      gst_event_new_gap (pts, GST_BUFFER_DURATION (buf)));
+}
+
+static void
+log_failure (GstE2eeBase * self, const GError * error)
+{
+  /* A missing key is reported once by the state message and lasts until a
+   * key is set: don't flood the log with it. */
+  if (g_error_matches (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY))
+    GST_INFO_OBJECT (self, "frame dropped: %s", error->message);
+  else
+    GST_WARNING_OBJECT (self, "frame dropped: %s", error->message);
+}
+
+static GstFlowReturn
+gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (trans);
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  GstMapInfo in_map, out_map;
+  GError *error = NULL;
+  gsize in_size = gst_buffer_get_size (inbuf);
+  gsize out_len = 0;
+  gboolean ok, failed;
+  E2eeState state;
+
+  if (priv->action == FRAME_ACTION_PASS) {
+    count_frame (self, in_size, FRAME_ACTION_PASS, FALSE, 0, FALSE);
+    return GST_FLOW_OK;
+  }
+  if (priv->action == FRAME_ACTION_DROP) {
+    GST_WARNING_OBJECT (self, "frame dropped: no key provider");
+    count_frame (self, in_size, FRAME_ACTION_DROP, FALSE, 0, FALSE);
+    push_gap (self, inbuf);
+    return GST_BASE_TRANSFORM_FLOW_DROPPED;
+  }
+
+  if (!gst_buffer_map (inbuf, &in_map, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  if (!gst_buffer_map (outbuf, &out_map, GST_MAP_WRITE)) {
+    gst_buffer_unmap (inbuf, &in_map);
+    return GST_FLOW_ERROR;
+  }
+
+  ok = process_frame (self, in_map.data, in_map.size, out_map.data,
+      out_map.size, &out_len, &error);
+  if (!ok)
+    sodium_memzero (out_map.data, out_map.size);        /* nothing leaks */
+
+  gst_buffer_unmap (outbuf, &out_map);
+  gst_buffer_unmap (inbuf, &in_map);
+
+  state = e2ee_frame_cryptor_get_state (priv->cryptor);
+  if (ok) {
+    gst_buffer_set_size (outbuf, out_len);
+    count_frame (self, in_size, FRAME_ACTION_PROCESS, FALSE, state, TRUE);
+    return GST_FLOW_OK;
+  }
+
+  failed = !g_error_matches (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY);
+  log_failure (self, error);
+  g_clear_error (&error);
+  count_frame (self, in_size, FRAME_ACTION_DROP, failed, state, TRUE);
+  push_gap (self, inbuf);
+  return GST_BASE_TRANSFORM_FLOW_DROPPED;
+}
+
+/* ---- properties ---- */
+
+static GstStructure *
+stats_to_structure (GstE2eeBase * self)
+{
+  GstE2eeStats *stats = &GET_PRIV (self)->stats;
+  GEnumClass *states = g_type_class_ref (E2EE_TYPE_STATE);
+  GstStructure *s;
+  guint i;
+
+  GST_OBJECT_LOCK (self);
+  s = gst_structure_new (STATS_STRUCTURE_NAME,
+      "frames", G_TYPE_UINT64, stats->frames,
+      "bytes", G_TYPE_UINT64, stats->bytes,
+      "dropped", G_TYPE_UINT64, stats->dropped,
+      "failed", G_TYPE_UINT64, stats->failed,
+      "passed-through", G_TYPE_UINT64, stats->passed_through, NULL);
+  for (i = E2EE_STATE_OK; i < N_STATES; i++) {
+    GEnumValue *v = g_enum_get_value (states, i);
+    gchar *field = g_strconcat ("frames-", v->value_nick, NULL);
+
+    gst_structure_set (s, field, G_TYPE_UINT64, stats->per_state[i], NULL);
+    g_free (field);
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  g_type_class_unref (states);
+  return s;
+}
+
+static void
+set_key_provider (GstE2eeBase * self, E2eeKeyProvider * provider)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  g_set_object (&priv->provider, provider);
+  priv->provider_from_property = provider != NULL;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_CAT_INFO_OBJECT (e2ee_context_debug, self, "key provider %p set by "
+      "property", provider);
+  apply_pending_key (self);
+}
+
+static void
+gst_e2ee_base_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (object);
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  switch (prop_id) {
+    case PROP_KEY_PROVIDER:
+      set_key_provider (self, g_value_get_object (value));
+      break;
+    case PROP_PARTICIPANT_ID:
+      GST_OBJECT_LOCK (self);
+      g_free (priv->participant_id);
+      priv->participant_id = g_value_dup_string (value);
+      priv->config_serial++;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ENABLED:
+      GST_OBJECT_LOCK (self);
+      priv->enabled = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_KEY_INDEX:
+      GST_OBJECT_LOCK (self);
+      priv->key_index = g_value_get_int (value);
+      priv->config_serial++;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PASSPHRASE:
+      set_passphrase (self, g_value_get_string (value));
+      break;
+    case PROP_KEY:
+      set_key_buffer (self, g_value_get_boxed (value));
+      break;
+    case PROP_KEY_FILE:
+      set_key_file (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_e2ee_base_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (object);
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  switch (prop_id) {
+    case PROP_KEY_PROVIDER:
+      GST_OBJECT_LOCK (self);
+      g_value_set_object (value, priv->provider);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_PARTICIPANT_ID:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, priv->participant_id);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_ENABLED:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, priv->enabled);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_KEY_INDEX:
+      GST_OBJECT_LOCK (self);
+      g_value_set_int (value, priv->key_index);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, stats_to_structure (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_e2ee_base_finalize (GObject * object)
+{
+  GstE2eeBase *self = GST_E2EE_BASE (object);
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  release_cryptor (self);
+  g_clear_object (&priv->provider);
+  g_free (priv->participant_id);
+  replace_pending_key (self, PENDING_KEY_NONE, NULL, 0);
+  g_byte_array_unref (priv->annexb_in);
+  g_byte_array_unref (priv->annexb_out);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}

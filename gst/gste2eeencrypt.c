@@ -1,0 +1,193 @@
+/* gst-e2ee
+ * Copyright (C) 2026 gst-e2ee authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-e2eeencrypt
+ * @title: e2eeencrypt
+ * @see_also: e2eedecrypt, e2eertpvp8pay, e2eertpvp9pay, e2eertph264pay,
+ *   e2eertph265pay
+ *
+ * e2eeencrypt encrypts encoded audio and video frames end to end, in
+ * LiveKit's frame format (AES-128-GCM by default), so that a receiver with
+ * the key (e2eedecrypt, or any LiveKit client) can decrypt them and an SFU
+ * in between cannot. Place it between an encoder and its payloader.
+ *
+ * ## What goes in and out
+ *
+ * One encoded frame (access unit) per buffer. The codec comes from the caps
+ * and picks LiveKit's clear-header rule: `video/x-vp8` (10 clear bytes on
+ * key frames, 3 on delta frames), `video/x-vp9` and `video/x-av1` (none),
+ * `video/x-h264` and `video/x-h265` (clear up to the first slice; both
+ * `stream-format=byte-stream` and `avc`/`avc3`/`hvc1`/`hev1`, always
+ * `alignment=au`), any `audio/...` such as `audio/x-opus` (1 clear byte),
+ * and anything else as data (no clear header). The output caps are the input
+ * caps, so payloaders negotiate as before. Each frame grows by 30 bytes
+ * (16-byte tag, 12-byte IV, IV length and key index), plus escape bytes for
+ * H.264/H.265. Buffer flags and timestamps are kept.
+ *
+ * Length-prefixed H.264/H.265 (avc, hvc1) is encrypted as Annex B with
+ * 4-byte start codes, as LiveKit defines the format on Annex B, and split
+ * back into length-prefixed NAL units: the escaped ciphertext never holds a
+ * start code, so it stays one NAL unit, the last of the access unit.
+ *
+ * ## Keys
+ *
+ * Keys live in an #E2eeKeyProvider. Applications set keys on it directly
+ * (e2ee_key_provider_set_key(), e2ee_key_provider_set_passphrase()) and
+ * hand it over with the #GstE2eeBase:key-provider property or a GstContext.
+ * From gst-launch-1.0, use one of the write-only properties
+ * #GstE2eeBase:passphrase (PBKDF2), #GstE2eeBase:key (hex, HKDF) or
+ * #GstE2eeBase:key-file (HKDF; keep it mode 0600): the key goes into slot
+ * #GstE2eeBase:key-index (or 0) of the ring of #GstE2eeBase:participant-id
+ * (or the shared ring) and becomes current. Key material is never readable
+ * from a property and never logged.
+ *
+ * Frames are encrypted with the key at #GstE2eeBase:key-index, or at the
+ * provider's current index when it is -1. **No plaintext frame ever leaves
+ * an enabled encryptor**: without a key, frames are dropped (a GAP event
+ * takes their place) and the state becomes `missing-key` until a key is
+ * set. #GstE2eeBase:enabled = %FALSE passes frames through unencrypted, and
+ * can be toggled while PLAYING.
+ *
+ * ## Sharing the key provider
+ *
+ * Without a #GstE2eeBase:key-provider, the element looks for one in
+ * NULL->READY through a GstContext of type `e2ee.key-provider` whose
+ * structure holds the provider in the field `key-provider`: it asks its
+ * neighbours with a context query (downstream first), then posts
+ * need-context; if still none, it creates a provider, applies its own key
+ * properties to it and posts have-context. So all e2ee elements of one
+ * pipeline share one provider, and an application hands in its own by
+ * setting such a context on the pipeline before READY, or from a
+ * synchronous need-context handler. `GST_DEBUG=GST_CONTEXT:7` shows the
+ * exchange.
+ *
+ * ## Messages
+ *
+ * On every change of the frame cryptor's state (never per frame), an
+ * element message `e2ee-state-changed`:
+ *
+ * * #E2eeState `state`: the new state (`ok`, `missing-key`,
+ *   `encryption-failed`, `internal-error`, ...)
+ * * #gchararray `participant-id`: #GstE2eeBase:participant-id, or %NULL
+ * * #guint `key-index`: the key index in use
+ *
+ * The provider also emits its `state-changed` signal, for hosts whose inner
+ * pipelines don't forward element messages. Per-frame failures are counted
+ * in #GstE2eeBase:stats and logged, never posted one by one and never fatal.
+ *
+ * ## Properties
+ *
+ * `key-provider`, `participant-id`, `enabled`, `key-index`, `passphrase`,
+ * `key`, `key-file` and `stats` (frames, bytes, dropped, failed,
+ * passed-through and per-state frame counts), all from #GstE2eeBase.
+ *
+ * ## Example pipelines
+ *
+ * Stock RTP payloaders can't carry encrypted video: rtpvp8pay and rtpvp9pay
+ * parse the encrypted frame and fail, and rtph264pay trims the trailing zero
+ * byte that every frame with key index 0 ends in. This plugin's payloaders
+ * packetize as libwebrtc does, without parsing the payload; the receiver
+ * uses GStreamer's stock depayloaders. For audio, rtpopuspay is fine.
+ *
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! opusenc !
+ *     e2eeencrypt key-file=room.key ! rtpopuspay pt=111 !
+ *     udpsink host=127.0.0.1 port=5004
+ * ]| Encrypts Opus with the raw key in room.key (made with e.g.
+ * `openssl rand -hex 32 > room.key; chmod 600 room.key`).
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! vp8enc deadline=1 !
+ *     e2eeencrypt passphrase=my-room-passphrase ! e2eertpvp8pay pt=96 !
+ *     udpsink host=127.0.0.1 port=5006
+ * ]| Encrypts VP8 with a passphrase key, as LiveKit's shared-passphrase
+ * rooms do. VP9 is the same with vp9enc and e2eertpvp9pay.
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency !
+ *     video/x-h264,stream-format=byte-stream,alignment=au !
+ *     e2eeencrypt key-file=room.key key-index=5 ! e2eertph264pay pt=102 !
+ *     udpsink host=127.0.0.1 port=5010
+ * ]| Encrypts H.264 with the key in slot 5. H.265 is the same with x265enc
+ * and e2eertph265pay. Keep `sprop-parameter-sets` out of the receiver's
+ * caps: rtph264depay would insert the parameter sets into the first key
+ * frame, in front of its clear header, and it would fail authentication.
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=100 ! vp8enc !
+ *     e2eeencrypt key=00112233445566778899aabbccddeeff !
+ *     e2eedecrypt key=00112233445566778899aabbccddeeff ! vp8dec !
+ *     videoconvert ! autovideosink
+ * ]| A local round trip with a hex key; both elements share one provider.
+ *
+ * Since: 0.1
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gste2eeencrypt.h"
+#include "gste2eeelements.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_e2ee_encrypt_debug);
+#define GST_CAT_DEFAULT gst_e2ee_encrypt_debug
+
+struct _GstE2eeEncrypt
+{
+  GstE2eeBase parent;
+};
+
+#define gst_e2ee_encrypt_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstE2eeEncrypt, gst_e2ee_encrypt, GST_TYPE_E2EE_BASE,
+    GST_DEBUG_CATEGORY_INIT (gst_e2ee_encrypt_debug, "e2eeencrypt", 0,
+        "End-to-end frame encryptor"));
+GST_ELEMENT_REGISTER_DEFINE (e2eeencrypt, "e2eeencrypt", GST_RANK_NONE,
+    GST_TYPE_E2EE_ENCRYPT);
+
+static gsize
+gst_e2ee_encrypt_get_max_output_size (GstE2eeBase * base,
+    E2eeFrameCryptor * cryptor, gsize in_len)
+{
+  return e2ee_frame_cryptor_get_max_encrypted_size (cryptor, in_len);
+}
+
+static gboolean
+gst_e2ee_encrypt_process (GstE2eeBase * base, E2eeFrameCryptor * cryptor,
+    const guint8 * in, gsize in_len, guint8 * out, gsize out_size,
+    gsize * out_len, GError ** error)
+{
+  /* AUTO: VP8's frame type is read from its frame tag, which stays in
+   * clear, so the receiver classifies the frame the same way. */
+  return e2ee_frame_cryptor_encrypt (cryptor, in, in_len,
+      E2EE_FRAME_TYPE_AUTO, out, out_size, out_len, error);
+}
+
+static void
+gst_e2ee_encrypt_class_init (GstE2eeEncryptClass * klass)
+{
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstE2eeBaseClass *base_class = GST_E2EE_BASE_CLASS (klass);
+
+  gst_element_class_set_static_metadata (element_class,
+      "End-to-end frame encryptor", "Filter/Encryptor",
+      "Encrypts encoded audio/video frames end to end "
+      "(LiveKit E2EE frame format, AES-GCM)",
+      "gst-e2ee authors <gst-e2ee@example.org>");
+
+  base_class->get_max_output_size =
+      GST_DEBUG_FUNCPTR (gst_e2ee_encrypt_get_max_output_size);
+  base_class->process = GST_DEBUG_FUNCPTR (gst_e2ee_encrypt_process);
+}
+
+static void
+gst_e2ee_encrypt_init (GstE2eeEncrypt * self)
+{
+}

@@ -1,0 +1,54 @@
+/* gst-e2ee
+ * Copyright (C) 2026 gst-e2ee authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/base/gstbasetransform.h>
+#include <keyring/e2ee.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_E2EE_BASE (gst_e2ee_base_get_type ())
+G_GNUC_INTERNAL
+G_DECLARE_DERIVABLE_TYPE (GstE2eeBase, gst_e2ee_base, GST, E2EE_BASE,
+    GstBaseTransform);
+
+/**
+ * GstE2eeBaseClass:
+ * @parent_class: the parent class
+ * @get_max_output_size: the largest frame @process can make of @in_len bytes
+ * @process: encrypts or decrypts one frame (H.26x in Annex B form) with
+ *   @cryptor into @out
+ *
+ * The common base of e2eeencrypt and e2eedecrypt. It owns everything but the
+ * direction: the key provider and its sharing, key properties, the frame
+ * cryptor, caps, avc/hvc1 conversion, drops, statistics and bus messages.
+ */
+struct _GstE2eeBaseClass
+{
+  GstBaseTransformClass parent_class;
+
+  gsize     (*get_max_output_size) (GstE2eeBase * self,
+                                    E2eeFrameCryptor * cryptor,
+                                    gsize in_len);
+  gboolean  (*process)             (GstE2eeBase * self,
+                                    E2eeFrameCryptor * cryptor,
+                                    const guint8 * in,
+                                    gsize in_len,
+                                    guint8 * out,
+                                    gsize out_size,
+                                    gsize * out_len,
+                                    GError ** error);
+
+  /*< private >*/
+  gpointer _gst_reserved[GST_PADDING];
+};
+
+G_END_DECLS

@@ -1,1 +1,126 @@
-print("placeholder")
+#!/usr/bin/python3
+# gst-e2ee
+# Copyright (C) 2026 gst-e2ee authors
+# SPDX-License-Identifier: LGPL-2.0-or-later
+"""The E2ee-1.0 typelib works from Python: set a key, ratchet it, get the
+key-ratcheted signal and LiveKit's ratcheted material; data packets round
+trip. meson sets GI_TYPELIB_PATH and LD_LIBRARY_PATH to build/keyring."""
+
+import hashlib
+import hmac
+import sys
+
+import gi
+
+gi.require_version('E2ee', '1.0')
+gi.require_version('GLib', '2.0')
+from gi.repository import E2ee, GLib  # noqa: E402
+
+SALT = b'LKFrameEncryptionKey'
+RAW = bytes.fromhex(
+    '0d55b609648fcaa7a64ff4986d1ad514cd4105adeda1ca954686d1166c505736')
+PASSPHRASE = 'public-passphrase-32f0c07daeff'
+
+failures = []
+
+
+def check(condition, what):
+    print(('ok - ' if condition else 'FAIL - ') + what)
+    if not condition:
+        failures.append(what)
+
+
+def hkdf_sha256(ikm, salt, info, length):
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    out, block, counter = b'', b'', 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([counter]),
+                         hashlib.sha256).digest()
+        out += block
+        counter += 1
+    return out[:length]
+
+
+def ratchet_raw_key():
+    provider = E2ee.KeyProvider.new()
+    check(provider.props.key_ring_size == 16, 'key-ring-size default 16')
+    check(provider.props.ratchet_salt == SALT.decode(), 'ratchet-salt')
+
+    provider.set_key(None, RAW, 0, True)
+    check(provider.has_key(None, 0), 'raw key set at index 0')
+
+    fired = []
+    provider.connect('key-ratcheted',
+                     lambda _kp, pid, index: fired.append((pid, index)))
+    material = provider.ratchet_key(None, 0)
+    data = bytes(material.get_data())
+    expected = hkdf_sha256(RAW, SALT, bytes(128), 32)
+    check(fired == [(None, 0)], 'key-ratcheted fired once for (None, 0)')
+    check(len(data) == 32, 'ratcheted material has 32 bytes')
+    check(data == expected, 'ratcheted material is HKDF(raw key)')
+    exported = bytes(provider.export_key(None, 0).get_data())
+    check(exported == expected, 'export_key returns the ratcheted material')
+
+
+def ratchet_passphrase():
+    provider = E2ee.KeyProvider(shared_key=False)
+    provider.set_passphrase('alice', PASSPHRASE, 2, True)
+    check(provider.get_current_key_index('alice') == 2, 'current index 2')
+    fired = []
+    provider.connect('key-ratcheted',
+                     lambda _kp, pid, index: fired.append((pid, index)))
+    data = bytes(provider.ratchet_key('alice', 2).get_data())
+    expected = hashlib.pbkdf2_hmac('sha256', PASSPHRASE.encode(), SALT,
+                                   100000, 32)
+    check(fired == [('alice', 2)], "key-ratcheted fired for ('alice', 2)")
+    check(data == expected, 'ratcheted material is PBKDF2(passphrase)')
+
+
+def errors():
+    provider = E2ee.KeyProvider.new()
+    try:
+        provider.ratchet_key(None, 0)
+        check(False, 'ratchet of a missing key raises')
+    except GLib.Error as error:
+        check(error.matches(E2ee.error_quark(), E2ee.Error.MISSING_KEY),
+              'ratchet of a missing key raises MISSING_KEY')
+
+
+def data_packets():
+    provider = E2ee.KeyProvider.new()
+    provider.set_passphrase(None, PASSPHRASE, 0, True)
+    ok, iv, index, ciphertext = provider.encrypt_data(None, b'hello')
+    iv = bytes(iv.get_data())
+    ciphertext = bytes(ciphertext.get_data())
+    check(ok and len(iv) == 12 and index == 0, 'encrypt_data: IV, index')
+    check(len(ciphertext) == 5 + 16, 'encrypt_data: tag appended')
+    plain = provider.decrypt_data(None, iv, index, ciphertext)
+    check(bytes(plain.get_data()) == b'hello', 'decrypt_data round trip')
+
+
+def state_changed_signal():
+    provider = E2ee.KeyProvider.new()
+    seen = []
+    provider.connect('state-changed',
+                     lambda _kp, pid, track, state, index:
+                     seen.append((pid, track, state, index)))
+    provider.emit('state-changed', 'bob', 'audio', E2ee.State.MISSING_KEY, 3)
+    check(seen == [('bob', 'audio', E2ee.State.MISSING_KEY, 3)],
+          'state-changed carries an E2ee.State')
+
+
+def main():
+    print('# E2ee GI test')
+    ratchet_raw_key()
+    ratchet_passphrase()
+    errors()
+    data_packets()
+    state_changed_signal()
+    if failures:
+        print('%d check(s) failed' % len(failures))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -108,17 +108,30 @@
  *     e2eeencrypt passphrase=my-room-passphrase ! e2eertpvp8pay pt=96 !
  *     udpsink host=127.0.0.1 port=5006
  * ]| Encrypts VP8 with a passphrase key, as LiveKit's shared-passphrase
- * rooms do. VP9 is the same with vp9enc and e2eertpvp9pay.
+ * rooms do.
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! vp9enc deadline=1 !
+ *     e2eeencrypt key-file=room.key ! e2eertpvp9pay pt=98 !
+ *     udpsink host=127.0.0.1 port=5008
+ * ]| Encrypts VP9; its frames have no clear header.
  *
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency !
  *     video/x-h264,stream-format=byte-stream,alignment=au !
  *     e2eeencrypt key-file=room.key key-index=5 ! e2eertph264pay pt=102 !
  *     udpsink host=127.0.0.1 port=5010
- * ]| Encrypts H.264 with the key in slot 5. H.265 is the same with x265enc
- * and e2eertph265pay. Keep `sprop-parameter-sets` out of the receiver's
- * caps: rtph264depay would insert the parameter sets into the first key
- * frame, in front of its clear header, and it would fail authentication.
+ * ]| Encrypts H.264 with the key in slot 5 (the receiver reads the index
+ * from each frame). Keep `sprop-parameter-sets` out of the receiver's caps:
+ * rtph264depay would insert the parameter sets into the first key frame, in
+ * front of its clear header, and it would fail authentication.
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! x265enc tune=zerolatency !
+ *     video/x-h265,stream-format=byte-stream,alignment=au !
+ *     e2eeencrypt key-file=room.key ! e2eertph265pay pt=104 !
+ *     udpsink host=127.0.0.1 port=5012
+ * ]| Encrypts H.265; parameter sets and the slice header stay in clear.
  *
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=100 ! vp8enc !
@@ -152,6 +165,29 @@ G_DEFINE_TYPE_WITH_CODE (GstE2eeEncrypt, gst_e2ee_encrypt, GST_TYPE_E2EE_BASE,
 GST_ELEMENT_REGISTER_DEFINE (e2eeencrypt, "e2eeencrypt", GST_RANK_NONE,
     GST_TYPE_E2EE_ENCRYPT);
 
+/* The SECTION block's pipelines, for gst-inspect-1.0 (which shows no
+ * gtk-doc): one sender per codec, each with its recommended payloader. */
+static const gchar *const examples[] = {
+  "gst-launch-1.0 audiotestsrc is-live=true ! opusenc ! "
+      "e2eeencrypt key-file=room.key ! rtpopuspay pt=111 ! "
+      "udpsink host=127.0.0.1 port=5004",
+  "gst-launch-1.0 videotestsrc is-live=true ! vp8enc deadline=1 ! "
+      "e2eeencrypt passphrase=my-room-passphrase ! e2eertpvp8pay pt=96 ! "
+      "udpsink host=127.0.0.1 port=5006",
+  "gst-launch-1.0 videotestsrc is-live=true ! vp9enc deadline=1 ! "
+      "e2eeencrypt key-file=room.key ! e2eertpvp9pay pt=98 ! "
+      "udpsink host=127.0.0.1 port=5008",
+  "gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency ! "
+      "video/x-h264,stream-format=byte-stream,alignment=au ! "
+      "e2eeencrypt key-file=room.key key-index=5 ! e2eertph264pay pt=102 ! "
+      "udpsink host=127.0.0.1 port=5010",
+  "gst-launch-1.0 videotestsrc is-live=true ! x265enc tune=zerolatency ! "
+      "video/x-h265,stream-format=byte-stream,alignment=au ! "
+      "e2eeencrypt key-file=room.key ! e2eertph265pay pt=104 ! "
+      "udpsink host=127.0.0.1 port=5012",
+  NULL
+};
+
 static gsize
 gst_e2ee_encrypt_get_max_output_size (GstE2eeBase * base,
     E2eeFrameCryptor * cryptor, gsize in_len)
@@ -181,6 +217,7 @@ gst_e2ee_encrypt_class_init (GstE2eeEncryptClass * klass)
       "Encrypts encoded audio/video frames end to end "
       "(LiveKit E2EE frame format, AES-GCM)",
       "gst-e2ee authors <gst-e2ee@example.org>");
+  gst_e2ee_base_class_add_examples (element_class, examples);
 
   base_class->get_max_output_size =
       GST_DEBUG_FUNCPTR (gst_e2ee_encrypt_get_max_output_size);

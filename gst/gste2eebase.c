@@ -168,6 +168,10 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
 
   e2ee_context_init_debug ();
+  /* Key properties go straight into sodium_malloc'd memory, which needs
+   * libsodium initialised (it is idempotent and thread-safe). */
+  if (sodium_init () < 0)
+    g_error ("libsodium could not be initialised");
 
   gobject_class->set_property = gst_e2ee_base_set_property;
   gobject_class->get_property = gst_e2ee_base_get_property;

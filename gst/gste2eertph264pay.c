@@ -45,8 +45,12 @@
  * access unit it outputs after every caps event. That changes the frame's
  * clear header (the AES-GCM additional data), so e2eedecrypt must reject the
  * frame. Keep `sprop-parameter-sets` out of the depayloader's caps: leave
- * them out of `udpsrc caps=…`, and strip them from SDP offers that carry
- * them.
+ * them out of `udpsrc caps=…`; where the caps come from elsewhere (an SDP),
+ * drop them with `capssetter replace=true
+ * caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96"`
+ * in front of the depayloader. The depayloader must also output
+ * byte-stream: with avc output it moves in-band SPS and PPS out of the
+ * access units into `codec_data`, which changes every key frame.
  *
  * ## Example pipelines
  * |[

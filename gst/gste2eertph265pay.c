@@ -46,7 +46,12 @@
  * parameter sets to the first access unit it outputs after every caps event.
  * That changes the frame's clear header (the AES-GCM additional data), so
  * e2eedecrypt must reject the frame. Keep them out of the depayloader's
- * caps.
+ * caps: leave them out of `udpsrc caps=…`; where the caps come from
+ * elsewhere (an SDP), drop them with `capssetter replace=true
+ * caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=H265,payload=96"`
+ * in front of the depayloader. The depayloader must also output
+ * byte-stream: with hvc1/hev1 output it moves in-band parameter sets out of
+ * the access units into `codec_data`, which changes the key frames.
  *
  * ## Example pipelines
  * |[

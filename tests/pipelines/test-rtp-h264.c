@@ -22,6 +22,9 @@
 
 #define X264ENC "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10"
 #define OPENH264ENC "openh264enc gop-size=10"
+/* Four slices per picture: only the first slice's header stays in clear,
+ * the other slices' start codes end up inside the encrypted NAL unit. */
+#define OPENH264ENC_SLICES OPENH264ENC " slice-mode=n-slices num-slices=4"
 
 /* SPS and PPS of a 320x240 x264 stream, as rtph264pay puts them in caps. */
 #define SPROP_PARAMETER_SETS \
@@ -82,6 +85,13 @@ GST_END_TEST;
 GST_START_TEST (test_fake_openh264enc)
 {
   check_byte_exact (OPENH264ENC, KEYS_FAKE, 0);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_fake_openh264enc_slices)
+{
+  check_byte_exact (OPENH264ENC_SLICES, KEYS_FAKE, 0);
 }
 
 GST_END_TEST;
@@ -157,6 +167,13 @@ GST_END_TEST;
 GST_START_TEST (test_openh264enc_provider_index_5)
 {
   check_byte_exact (OPENH264ENC, KEYS_PROVIDER, 5);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_openh264enc_slices_passphrase_index_0)
+{
+  check_byte_exact (OPENH264ENC_SLICES, KEYS_PASSPHRASE, 0);
 }
 
 GST_END_TEST;
@@ -273,6 +290,7 @@ rtp_h264_suite (void)
   suite_add_tcase (s, fake);
   tcase_add_test (fake, test_fake_x264enc);
   tcase_add_test (fake, test_fake_openh264enc);
+  tcase_add_test (fake, test_fake_openh264enc_slices);
   tcase_add_test (fake, test_fake_stock_payloader_loses_zeros);
   tcase_add_test (fake, test_fake_sprop_prepended_to_first_frame);
 
@@ -285,6 +303,7 @@ rtp_h264_suite (void)
   tcase_add_test (real, test_openh264enc_passphrase_index_5);
   tcase_add_test (real, test_openh264enc_provider_index_0);
   tcase_add_test (real, test_openh264enc_provider_index_5);
+  tcase_add_test (real, test_openh264enc_slices_passphrase_index_0);
   tcase_add_test (real, test_stock_payloader_fails_at_index_0);
   tcase_add_test (real, test_sprop_first_frame_fails_authentication);
   tcase_add_test (real, test_sprop_removed_before_depayloader);

@@ -1,2 +1,1077 @@
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+/* gst-e2ee
+ * Copyright (C) 2026 gst-e2ee authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* E2eeFrameCryptor: states, ratchet window, failure tolerance, key index,
+ * bad input, IV uniqueness (keyring/e2ee-frame-cryptor.c, e2ee-iv.c). */
+
+#include <keyring/e2ee.h>
+#include <keyring/e2ee-frame-format.h>
+#include <keyring/e2ee-iv.h>
+#include <keyring/e2ee-key-provider-private.h>
+#include <string.h>
+
+#define KEY_LEN 32
+#define FRAME_LEN 64
+
+/* Helpers */
+
+static void
+fill_key (guint8 key[KEY_LEN], guint8 seed)
+{
+  guint i;
+
+  for (i = 0; i < KEY_LEN; i++)
+    key[i] = seed * 31 + i;
+}
+
+static void
+set_raw_key (E2eeKeyProvider * provider, const gchar * participant,
+    guint8 seed, guint key_index, gboolean make_current)
+{
+  guint8 key[KEY_LEN];
+  GError *error = NULL;
+
+  fill_key (key, seed);
+  g_assert_true (e2ee_key_provider_set_key (provider, participant, key,
+          KEY_LEN, key_index, make_current, &error));
+  g_assert_no_error (error);
+}
+
+static E2eeKeyProvider *
+provider_with_key (guint8 seed)
+{
+  E2eeKeyProvider *provider = e2ee_key_provider_new ();
+
+  set_raw_key (provider, NULL, seed, 0, TRUE);
+  return provider;
+}
+
+/* A VP8 frame whose bit 0 says key or delta, with varied payload. */
+static void
+make_vp8_frame (guint8 * frame, gsize len, gboolean key, guint seed)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    frame[i] = (seed + i * 7) & 0xff;
+  if (len > 0)
+    frame[0] = key ? 0x90 : 0x91;
+}
+
+static guint8 *
+encrypt_frame (E2eeFrameCryptor * cryptor, const guint8 * frame, gsize len,
+    E2eeFrameType type, gsize * out_len)
+{
+  gsize size = e2ee_frame_cryptor_get_max_encrypted_size (cryptor, len);
+  guint8 *out = g_malloc (size + 1);
+  GError *error = NULL;
+
+  g_assert_true (e2ee_frame_cryptor_encrypt (cryptor, frame, len, type, out,
+          size, out_len, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+/* Decrypts into an exact-size buffer; returns the result of decrypt. */
+static gboolean
+decrypt_frame (E2eeFrameCryptor * cryptor, const guint8 * frame, gsize len,
+    E2eeFrameType type, guint8 ** plaintext, gsize * out_len, GError ** error)
+{
+  guint8 *out = g_malloc (len + 1);
+  gboolean ok = e2ee_frame_cryptor_decrypt (cryptor, frame, len, type, out,
+      len, out_len, error);
+
+  if (plaintext != NULL && ok)
+    *plaintext = out;
+  else
+    g_free (out);
+  return ok;
+}
+
+typedef struct
+{
+  guint cryptor_signals;
+  guint provider_signals;
+  E2eeState last_state;
+  guint last_key_index;
+  gchar *last_participant;
+  gchar *last_track;
+} SignalLog;
+
+static void
+on_cryptor_state_changed (E2eeFrameCryptor * cryptor, E2eeState state,
+    guint key_index, SignalLog * log)
+{
+  log->cryptor_signals++;
+  log->last_state = state;
+  log->last_key_index = key_index;
+  /* Handlers may call back into the cryptor: no lock is held. */
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (cryptor), ==, state);
+}
+
+static void
+on_provider_state_changed (E2eeKeyProvider * provider,
+    const gchar * participant, const gchar * track, E2eeState state,
+    guint key_index, SignalLog * log)
+{
+  log->provider_signals++;
+  g_free (log->last_participant);
+  g_free (log->last_track);
+  log->last_participant = g_strdup (participant);
+  log->last_track = g_strdup (track);
+}
+
+static void
+watch_signals (E2eeFrameCryptor * cryptor, SignalLog * log)
+{
+  memset (log, 0, sizeof (*log));
+  g_signal_connect (cryptor, "state-changed",
+      G_CALLBACK (on_cryptor_state_changed), log);
+  g_signal_connect (e2ee_frame_cryptor_get_key_provider (cryptor),
+      "state-changed", G_CALLBACK (on_provider_state_changed), log);
+}
+
+static void
+signal_log_clear (SignalLog * log)
+{
+  g_free (log->last_participant);
+  g_free (log->last_track);
+}
+
+/* States */
+
+/* 100 frames under a wrong key: one change, one emission on each object;
+ * the right key then brings ok back with one more. */
+static void
+test_state_changes_once (void)
+{
+  E2eeKeyProvider *sender = provider_with_key (1);
+  E2eeKeyProvider *receiver = provider_with_key (2);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (sender, NULL,
+      E2EE_CODEC_VP8);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (receiver, "bob",
+      E2EE_CODEC_VP8);
+  guint8 frame[FRAME_LEN];
+  SignalLog log;
+  guint i;
+
+  e2ee_frame_cryptor_set_track_id (dec, "TR_video");
+  watch_signals (dec, &log);
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==, E2EE_STATE_NEW);
+
+  for (i = 0; i < 100; i++) {
+    gsize len;
+    guint8 *encrypted;
+    GError *error = NULL;
+
+    make_vp8_frame (frame, sizeof (frame), i % 10 == 0, i);
+    encrypted = encrypt_frame (enc, frame, sizeof (frame),
+        E2EE_FRAME_TYPE_AUTO, &len);
+    g_assert_false (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+            NULL, &len, &error));
+    g_assert_error (error, E2EE_ERROR, E2EE_ERROR_DECRYPTION_FAILED);
+    g_clear_error (&error);
+    g_free (encrypted);
+  }
+  g_assert_cmpuint (log.cryptor_signals, ==, 1);
+  g_assert_cmpuint (log.provider_signals, ==, 1);
+  g_assert_cmpint (log.last_state, ==, E2EE_STATE_DECRYPTION_FAILED);
+  g_assert_cmpuint (log.last_key_index, ==, 0);
+  g_assert_cmpstr (log.last_participant, ==, "bob");
+  g_assert_cmpstr (log.last_track, ==, "TR_video");
+
+  /* The right key: back to ok, once. */
+  set_raw_key (receiver, NULL, 1, 0, TRUE);
+  for (i = 0; i < 20; i++) {
+    gsize len, plain_len;
+    guint8 *encrypted, *plain = NULL;
+    GError *error = NULL;
+
+    make_vp8_frame (frame, sizeof (frame), FALSE, i);
+    encrypted = encrypt_frame (enc, frame, sizeof (frame),
+        E2EE_FRAME_TYPE_AUTO, &len);
+    g_assert_true (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+            &plain, &plain_len, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (plain, plain_len, frame, sizeof (frame));
+    g_free (plain);
+    g_free (encrypted);
+  }
+  g_assert_cmpuint (log.cryptor_signals, ==, 2);
+  g_assert_cmpuint (log.provider_signals, ==, 2);
+  g_assert_cmpint (log.last_state, ==, E2EE_STATE_OK);
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==, E2EE_STATE_OK);
+
+  signal_log_clear (&log);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (sender);
+  g_object_unref (receiver);
+}
+
+/* More failures than the tolerance: the key is marked invalid and even a
+ * good frame is refused with INVALID_KEY until a new key is set. */
+static void
+test_failure_tolerance (void)
+{
+  E2eeKeyProvider *sender = provider_with_key (1);
+  E2eeKeyProvider *receiver = provider_with_key (2);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (sender, NULL,
+      E2EE_CODEC_AUDIO);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (receiver, NULL,
+      E2EE_CODEC_AUDIO);
+  guint8 frame[FRAME_LEN];
+  guint8 *encrypted;
+  GError *error = NULL;
+  gsize len, out_len;
+  guint i;
+
+  g_object_set (receiver, "failure-tolerance", 3, NULL);
+  make_vp8_frame (frame, sizeof (frame), FALSE, 5);
+  encrypted = encrypt_frame (enc, frame, sizeof (frame),
+      E2EE_FRAME_TYPE_AUTO, &len);
+
+  /* Failures 1..4 are tried (the 4th exceeds the tolerance of 3). */
+  for (i = 0; i < 4; i++) {
+    g_assert_false (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+            NULL, &out_len, &error));
+    g_assert_error (error, E2EE_ERROR, E2EE_ERROR_DECRYPTION_FAILED);
+    g_clear_error (&error);
+  }
+  g_assert_false (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+          NULL, &out_len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_KEY);
+  g_clear_error (&error);
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==,
+      E2EE_STATE_DECRYPTION_FAILED);
+
+  /* Replacing the invalid key (here with the sender's) recovers. */
+  set_raw_key (receiver, NULL, 1, 0, TRUE);
+  g_assert_true (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+          NULL, &out_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (out_len, ==, sizeof (frame));
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==, E2EE_STATE_OK);
+
+  g_free (encrypted);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (sender);
+  g_object_unref (receiver);
+}
+
+static void
+run_ratchet_window (guint window, gboolean expect_recovered)
+{
+  E2eeKeyProvider *sender = provider_with_key (7);
+  E2eeKeyProvider *receiver = provider_with_key (7);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (sender, NULL,
+      E2EE_CODEC_VP8);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (receiver, NULL,
+      E2EE_CODEC_VP8);
+  guint8 frame[FRAME_LEN];
+  guint8 *encrypted, *plain = NULL;
+  GError *error = NULL;
+  gsize len, out_len;
+  guint i;
+
+  g_object_set (receiver, "ratchet-window-size", window, NULL);
+  for (i = 0; i < 3; i++)
+    g_bytes_unref (e2ee_key_provider_ratchet_key (sender, NULL, 0, NULL));
+
+  make_vp8_frame (frame, sizeof (frame), TRUE, 9);
+  encrypted = encrypt_frame (enc, frame, sizeof (frame),
+      E2EE_FRAME_TYPE_AUTO, &len);
+  if (expect_recovered) {
+    GBytes *sent, *adopted;
+
+    g_assert_true (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+            &plain, &out_len, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (plain, out_len, frame, sizeof (frame));
+    g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==,
+        E2EE_STATE_KEY_RATCHETED);
+    sent = e2ee_key_provider_export_key (sender, NULL, 0, NULL);
+    adopted = e2ee_key_provider_export_key (receiver, NULL, 0, NULL);
+    g_assert_true (g_bytes_equal (sent, adopted));
+    g_bytes_unref (sent);
+    g_bytes_unref (adopted);
+  } else {
+    g_assert_false (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+            NULL, &out_len, &error));
+    g_assert_error (error, E2EE_ERROR, E2EE_ERROR_DECRYPTION_FAILED);
+    g_clear_error (&error);
+    g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==,
+        E2EE_STATE_DECRYPTION_FAILED);
+  }
+
+  g_free (plain);
+  g_free (encrypted);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (sender);
+  g_object_unref (receiver);
+}
+
+static void
+test_ratchet_window_3 (void)
+{
+  run_ratchet_window (3, TRUE);
+}
+
+static void
+test_ratchet_window_2 (void)
+{
+  run_ratchet_window (2, FALSE);
+}
+
+/* Encrypting */
+
+static guint8
+encrypted_kid (E2eeFrameCryptor * enc)
+{
+  guint8 frame[FRAME_LEN];
+  gsize len;
+  guint8 *out;
+  guint8 kid;
+
+  make_vp8_frame (frame, sizeof (frame), FALSE, 1);
+  out = encrypt_frame (enc, frame, sizeof (frame), E2EE_FRAME_TYPE_AUTO,
+      &len);
+  g_assert_cmpuint (len, ==, sizeof (frame) + E2EE_FRAME_OVERHEAD);
+  g_assert_cmpuint (out[len - 2], ==, 12);
+  kid = out[len - 1];
+  g_free (out);
+  return kid;
+}
+
+static void
+test_key_index_in_kid (void)
+{
+  E2eeKeyProvider *provider = e2ee_key_provider_new ();
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_VP8);
+  guint8 frame[FRAME_LEN];
+  guint8 out[FRAME_LEN + E2EE_FRAME_OVERHEAD];
+  GError *error = NULL;
+  SignalLog log;
+  gsize len = 99;
+
+  watch_signals (enc, &log);
+
+  /* No key: refused, nothing written, state missing-key. */
+  make_vp8_frame (frame, sizeof (frame), TRUE, 3);
+  g_assert_false (e2ee_frame_cryptor_encrypt (enc, frame, sizeof (frame),
+          E2EE_FRAME_TYPE_AUTO, out, sizeof (out), &len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY);
+  g_clear_error (&error);
+  g_assert_cmpuint (len, ==, 0);
+  g_assert_cmpint (log.last_state, ==, E2EE_STATE_MISSING_KEY);
+
+  set_raw_key (provider, NULL, 1, 3, TRUE);
+  g_assert_cmpuint (encrypted_kid (enc), ==, 3);
+  g_assert_cmpint (log.last_state, ==, E2EE_STATE_OK);
+  g_assert_cmpuint (log.last_key_index, ==, 3);
+
+  /* The ring's current index moves: the encryptor follows. */
+  set_raw_key (provider, NULL, 2, 4, TRUE);
+  g_assert_cmpuint (encrypted_kid (enc), ==, 4);
+  g_assert_cmpuint (log.last_key_index, ==, 4);
+
+  /* A pinned key index wins over the current one. */
+  e2ee_frame_cryptor_set_key_index (enc, 3);
+  g_assert_cmpuint (encrypted_kid (enc), ==, 3);
+  e2ee_frame_cryptor_set_key_index (enc, 9);
+  g_assert_false (e2ee_frame_cryptor_encrypt (enc, frame, sizeof (frame),
+          E2EE_FRAME_TYPE_AUTO, out, sizeof (out), &len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY);
+  g_clear_error (&error);
+  g_assert_cmpint (log.last_state, ==, E2EE_STATE_MISSING_KEY);
+  g_assert_cmpuint (log.last_key_index, ==, 9);
+  e2ee_frame_cryptor_set_key_index (enc, -1);
+  g_assert_cmpuint (encrypted_kid (enc), ==, 4);
+  /* missing(?) ok3 ok4 ok3 missing9 ok4 */
+  g_assert_cmpuint (log.cryptor_signals, ==, 6);
+
+  signal_log_clear (&log);
+  g_object_unref (enc);
+  g_object_unref (provider);
+}
+
+static void
+test_encryption_type_none (void)
+{
+  E2eeKeyProvider *provider = provider_with_key (1);
+  E2eeFrameCryptor *cryptor = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  guint8 frame[FRAME_LEN];
+  guint8 *out;
+  gsize len;
+
+  g_object_set (provider, "encryption-type", E2EE_ENCRYPTION_TYPE_NONE, NULL);
+  make_vp8_frame (frame, sizeof (frame), TRUE, 1);
+  out = encrypt_frame (cryptor, frame, sizeof (frame), E2EE_FRAME_TYPE_AUTO,
+      &len);
+  g_assert_cmpmem (out, len, frame, sizeof (frame));
+  g_free (out);
+  g_assert_true (decrypt_frame (cryptor, frame, sizeof (frame),
+          E2EE_FRAME_TYPE_AUTO, &out, &len, NULL));
+  g_assert_cmpmem (out, len, frame, sizeof (frame));
+  g_free (out);
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (cryptor), ==,
+      E2EE_STATE_NEW);
+
+  g_object_unref (cryptor);
+  g_object_unref (provider);
+}
+
+/* Round trips for every codec, including H.264 with 3-byte start codes
+ * (which come back with 4-byte ones in the header) and frames shorter
+ * than their clear header. */
+static void
+round_trip (E2eeCodec codec, const guint8 * frame, gsize len,
+    E2eeFrameType type)
+{
+  E2eeKeyProvider *provider = provider_with_key (4);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL, codec);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL, codec);
+  E2eeFrameSplit split = e2ee_frame_format_split (codec, type, frame, len);
+  gsize enc_len, dec_len, expected_len = len;
+  guint8 *encrypted, *decrypted = NULL;
+  guint8 *expected = g_malloc (len * 2 + 8);
+  GError *error = NULL;
+
+  /* What the receiver gets back: the header normalised. */
+  if (split.nal_processing) {
+    gsize header = e2ee_frame_format_normalize_header (frame,
+        split.header_len, expected);
+
+    memcpy (expected + header, frame + split.header_len,
+        len - split.header_len);
+    expected_len = header + len - split.header_len;
+  } else if (len > 0) {
+    memcpy (expected, frame, len);
+  }
+
+  encrypted = encrypt_frame (enc, frame, len, type, &enc_len);
+  g_assert_cmpuint (enc_len, <=,
+      e2ee_frame_cryptor_get_max_encrypted_size (enc, len));
+  g_assert_true (decrypt_frame (dec, encrypted, enc_len, type, &decrypted,
+          &dec_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (decrypted, dec_len, expected, expected_len);
+
+  g_free (expected);
+  g_free (encrypted);
+  g_free (decrypted);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (provider);
+}
+
+static void
+test_round_trips (void)
+{
+  static const guint8 h264_3byte[] = { 0, 0, 1, 0x67, 0x42, 0, 0, 1, 0x68,
+    0xce, 0, 0, 1, 0x65, 0x88, 0, 0, 1, 0, 0, 0, 0, 2, 0, 0, 3, 0x11
+  };
+  static const guint8 h265[] = { 0, 0, 0, 1, 0x40, 0x01, 0x0c, 0, 0, 0, 1,
+    0x26, 0x01, 0xaf, 0, 0, 0, 0, 0, 0, 1, 2, 3
+  };
+  static const guint8 vp8_short_key[] = { 0x90, 0x11 };
+  static const guint8 vp8_exact_key[] = { 0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+  static const guint8 h264_no_slice_short[] = { 0, 0, 0, 1, 0x67 };
+  guint8 frame[300];
+  E2eeCodec codec;
+
+  round_trip (E2EE_CODEC_H264, h264_3byte, sizeof (h264_3byte),
+      E2EE_FRAME_TYPE_AUTO);
+  round_trip (E2EE_CODEC_H265, h265, sizeof (h265), E2EE_FRAME_TYPE_AUTO);
+  round_trip (E2EE_CODEC_VP8, vp8_short_key, sizeof (vp8_short_key),
+      E2EE_FRAME_TYPE_AUTO);
+  round_trip (E2EE_CODEC_VP8, vp8_exact_key, sizeof (vp8_exact_key),
+      E2EE_FRAME_TYPE_AUTO);
+  round_trip (E2EE_CODEC_H264, h264_no_slice_short,
+      sizeof (h264_no_slice_short), E2EE_FRAME_TYPE_KEY);
+  for (codec = E2EE_CODEC_DATA; codec <= E2EE_CODEC_H265; codec++) {
+    gsize len;
+
+    for (len = 0; len < 40; len++) {
+      make_vp8_frame (frame, len, len % 2, len);
+      round_trip (codec, frame, len, E2EE_FRAME_TYPE_AUTO);
+    }
+    make_vp8_frame (frame, sizeof (frame), TRUE, 3);
+    round_trip (codec, frame, sizeof (frame), E2EE_FRAME_TYPE_AUTO);
+  }
+}
+
+/* The worst H.26x frame for growth: 3-byte start codes in the header and
+ * zeros after the slice. The output fits get_max_encrypted_size and one
+ * byte less is refused with NO_SPACE. */
+static void
+test_max_encrypted_size (void)
+{
+  E2eeKeyProvider *provider = provider_with_key (4);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  guint8 frame[3000];
+  guint8 *out = g_malloc (sizeof (frame) * 2 + 100);
+  gsize sizes[] = { 8, 9, 40, 999, sizeof (frame) };
+  gsize i, pos, len, out_len, max;
+  GError *error = NULL;
+
+  for (i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    len = sizes[i];
+    memset (frame, 0, len);
+    /* 00 00 01 09 repeated (AUDs), then a slice near the end. */
+    for (pos = 0; pos + 8 < len; pos += 4) {
+      frame[pos + 2] = 1;
+      frame[pos + 3] = 0x09;
+    }
+    frame[0] = frame[1] = 0;
+    frame[2] = 1;
+    {
+      pos = len >= 40 ? len / 2 : 0;
+      frame[pos] = frame[pos + 1] = 0;
+      frame[pos + 2] = 1;
+      frame[pos + 3] = 0x65;
+      memset (frame + pos + 4, 0, len - pos - 4);
+    }
+    max = e2ee_frame_cryptor_get_max_encrypted_size (enc, len);
+    g_assert_true (e2ee_frame_cryptor_encrypt (enc, frame, len,
+            E2EE_FRAME_TYPE_AUTO, out, max, &out_len, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (out_len, <=, max);
+    g_assert_cmpuint (out_len, >, len + E2EE_FRAME_OVERHEAD);
+
+    g_assert_false (e2ee_frame_cryptor_encrypt (enc, frame, len,
+            E2EE_FRAME_TYPE_AUTO, out, max - 1, &out_len, &error));
+    g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NO_SPACE);
+    g_clear_error (&error);
+  }
+  g_assert_cmpuint (e2ee_frame_cryptor_get_max_encrypted_size (enc, 0), ==,
+      0);
+  e2ee_frame_cryptor_set_codec (enc, E2EE_CODEC_VP8);
+  g_assert_cmpuint (e2ee_frame_cryptor_get_max_encrypted_size (enc, 100), ==,
+      100 + E2EE_FRAME_OVERHEAD);
+
+  g_free (out);
+  g_object_unref (enc);
+  g_object_unref (provider);
+}
+
+/* Bad input */
+
+static gboolean
+is_refusal (const GError * error)
+{
+  return error != NULL && error->domain == E2EE_ERROR
+      && (error->code == E2EE_ERROR_MALFORMED_FRAME
+      || error->code == E2EE_ERROR_DECRYPTION_FAILED
+      || error->code == E2EE_ERROR_MISSING_KEY);
+}
+
+/* Every truncation of a good frame is refused with a specific error. */
+static void
+truncate_and_check (E2eeCodec codec, const guint8 * frame, gsize len,
+    E2eeFrameType type)
+{
+  E2eeKeyProvider *provider = provider_with_key (5);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL, codec);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL, codec);
+  gsize enc_len, cut;
+  guint8 *encrypted = encrypt_frame (enc, frame, len, type, &enc_len);
+
+  for (cut = 0; cut <= 40 && cut < enc_len; cut++) {
+    guint8 *copy = g_memdup2 (encrypted, MAX (cut, 1));
+    GError *error = NULL;
+    gsize out_len = 1;
+    gboolean ok = decrypt_frame (dec, copy, cut, type, NULL, &out_len,
+        &error);
+
+    if (cut == 0) {
+      g_assert_true (ok);       /* empty: passes through */
+      g_assert_cmpuint (out_len, ==, 0);
+    } else {
+      g_assert_false (ok);
+      g_assert_true (is_refusal (error));
+      if (cut < E2EE_FRAME_OVERHEAD)
+        g_assert_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME);
+    }
+    g_clear_error (&error);
+    g_free (copy);
+  }
+  g_free (encrypted);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (provider);
+}
+
+static void
+test_truncated_frames (void)
+{
+  static const guint8 h264[] = { 0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x65,
+    0x88, 0x84, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+  };
+  guint8 frame[40];
+
+  make_vp8_frame (frame, sizeof (frame), TRUE, 2);
+  truncate_and_check (E2EE_CODEC_VP8, frame, sizeof (frame),
+      E2EE_FRAME_TYPE_AUTO);
+  truncate_and_check (E2EE_CODEC_AUDIO, frame, sizeof (frame),
+      E2EE_FRAME_TYPE_AUTO);
+  truncate_and_check (E2EE_CODEC_VP9, frame, 12, E2EE_FRAME_TYPE_AUTO);
+  truncate_and_check (E2EE_CODEC_H264, h264, sizeof (h264),
+      E2EE_FRAME_TYPE_AUTO);
+}
+
+static void
+test_iv_length_not_12 (void)
+{
+  E2eeKeyProvider *provider = provider_with_key (5);
+  E2eeFrameCryptor *cryptor = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_VP8);
+  guint8 frame[FRAME_LEN];
+  guint8 *encrypted;
+  GError *error = NULL;
+  gsize len, out_len;
+  guint iv_len;
+
+  make_vp8_frame (frame, sizeof (frame), TRUE, 2);
+  encrypted = encrypt_frame (cryptor, frame, sizeof (frame),
+      E2EE_FRAME_TYPE_AUTO, &len);
+  for (iv_len = 0; iv_len < 256; iv_len++) {
+    if (iv_len == 12)
+      continue;
+    encrypted[len - 2] = iv_len;
+    g_assert_false (decrypt_frame (cryptor, encrypted, len,
+            E2EE_FRAME_TYPE_AUTO, NULL, &out_len, &error));
+    g_assert_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME);
+    g_clear_error (&error);
+  }
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (cryptor), ==,
+      E2EE_STATE_INTERNAL_ERROR);
+
+  g_free (encrypted);
+  g_object_unref (cryptor);
+  g_object_unref (provider);
+}
+
+/* Random bytes and start-code soup through an H.264/H.265 decryptor with
+ * keys at every index: refused, never accepted, never a crash (exact-size
+ * heap copies, so ASan and valgrind see any overread). */
+static void
+test_garbage_h26x (void)
+{
+  E2eeKeyProvider *provider = e2ee_key_provider_new ();
+  E2eeFrameCryptor *cryptors[2];
+  GRand *rand = g_rand_new_with_seed (26);
+  guint i, k;
+
+  for (k = 0; k < E2EE_DEFAULT_KEY_RING_SIZE; k++)
+    set_raw_key (provider, NULL, k, k, k == 0);
+  cryptors[0] = e2ee_frame_cryptor_new (provider, NULL, E2EE_CODEC_H264);
+  cryptors[1] = e2ee_frame_cryptor_new (provider, NULL, E2EE_CODEC_H265);
+
+  for (i = 0; i < 5000; i++) {
+    gsize len = g_rand_int_range (rand, 1, 200);
+    guint8 *frame = g_malloc (len);
+    gsize j, out_len;
+    GError *error = NULL;
+
+    for (j = 0; j < len; j++) {
+      guint32 r = g_rand_int (rand);
+
+      frame[j] = (r & 1) ? (r >> 8) & 3 : (r >> 8);
+    }
+    if (len > 4 && i % 2) {
+      frame[0] = frame[1] = frame[2] = 0;
+      frame[3] = 1;
+    }
+    /* A plausible trailer half the time. */
+    if (len >= 2 && i % 4 < 2)
+      frame[len - 2] = 12;
+
+    g_assert_false (decrypt_frame (cryptors[i % 2], frame, len,
+            E2EE_FRAME_TYPE_AUTO, NULL, &out_len, &error));
+    g_assert_true (is_refusal (error));
+    g_clear_error (&error);
+    g_free (frame);
+  }
+
+  g_rand_free (rand);
+  g_object_unref (cryptors[0]);
+  g_object_unref (cryptors[1]);
+  g_object_unref (provider);
+}
+
+static void
+test_no_space_for_plaintext (void)
+{
+  E2eeKeyProvider *provider = provider_with_key (5);
+  E2eeFrameCryptor *cryptor = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_VP8);
+  guint8 frame[FRAME_LEN];
+  guint8 *encrypted, *out;
+  GError *error = NULL;
+  gsize len, out_len;
+
+  make_vp8_frame (frame, sizeof (frame), TRUE, 2);
+  encrypted = encrypt_frame (cryptor, frame, sizeof (frame),
+      E2EE_FRAME_TYPE_AUTO, &len);
+  out = g_malloc (len);
+  g_assert_false (e2ee_frame_cryptor_decrypt (cryptor, encrypted, len,
+          E2EE_FRAME_TYPE_AUTO, out, len - 1, &out_len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NO_SPACE);
+  g_clear_error (&error);
+  g_assert_false (e2ee_frame_cryptor_decrypt (cryptor, encrypted, len,
+          E2EE_FRAME_TYPE_AUTO, encrypted, len, &out_len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  g_free (out);
+  g_free (encrypted);
+  g_object_unref (cryptor);
+  g_object_unref (provider);
+}
+
+/* discard-frame-when-cryptor-not-ready */
+
+static void
+run_not_ready (gboolean discard)
+{
+  E2eeKeyProvider *sender = provider_with_key (1);
+  E2eeKeyProvider *receiver = e2ee_key_provider_new ();
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (sender, NULL,
+      E2EE_CODEC_VP8);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (receiver, NULL,
+      E2EE_CODEC_VP8);
+  guint8 frame[FRAME_LEN];
+  guint8 *encrypted;
+  GError *error = NULL;
+  SignalLog log;
+  gsize len, out_len;
+
+  g_object_set (receiver, "discard-frame-when-cryptor-not-ready", discard,
+      NULL);
+  watch_signals (dec, &log);
+  make_vp8_frame (frame, sizeof (frame), TRUE, 2);
+  encrypted = encrypt_frame (enc, frame, sizeof (frame),
+      E2EE_FRAME_TYPE_AUTO, &len);
+
+  g_assert_false (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+          NULL, &out_len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY);
+  g_clear_error (&error);
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==,
+      discard ? E2EE_STATE_NEW : E2EE_STATE_MISSING_KEY);
+  g_assert_cmpuint (log.cryptor_signals, ==, discard ? 0 : 1);
+
+  /* A key at another index: the ring is no longer empty, so the missing
+   * key at index 0 is reported either way. */
+  set_raw_key (receiver, NULL, 1, 5, FALSE);
+  g_assert_false (decrypt_frame (dec, encrypted, len, E2EE_FRAME_TYPE_AUTO,
+          NULL, &out_len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY);
+  g_clear_error (&error);
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==,
+      E2EE_STATE_MISSING_KEY);
+  g_assert_cmpuint (log.cryptor_signals, ==, 1);
+
+  signal_log_clear (&log);
+  g_free (encrypted);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (sender);
+  g_object_unref (receiver);
+}
+
+static void
+test_not_ready_discard (void)
+{
+  run_not_ready (TRUE);
+}
+
+static void
+test_not_ready_report (void)
+{
+  run_not_ready (FALSE);
+}
+
+/* Server-injected frames with the default magic bytes: each of LiveKit's
+ * blank payloads passes without the trailer; one changed byte is dropped. */
+static void
+test_sif_default_trailer (void)
+{
+  static const guint8 sps[] = { 0x67, 0x42, 0xc0, 0x1f, 0x0f, 0xd9, 0x1f,
+    0x88, 0x88, 0x84, 0x00, 0x00, 0x03, 0x00, 0x04, 0x00, 0x00, 0x03, 0x00,
+    0xc8, 0x3c, 0x60, 0xc9, 0x20
+  };
+  static const guint8 pps[] = { 0x68, 0x87, 0xcb, 0x83, 0xcb, 0x20 };
+  static const guint8 idr[] = { 0x65, 0x88, 0x84, 0x0a, 0xf2, 0x62, 0x80,
+    0x00, 0xa7, 0xbe
+  };
+  const guint8 *payloads[] = { sps, pps, idr };
+  const gsize lens[] = { sizeof (sps), sizeof (pps), sizeof (idr) };
+  E2eeKeyProvider *provider = provider_with_key (1);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  const gchar *magic = E2EE_DEFAULT_UNCRYPTED_MAGIC_BYTES;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (payloads); i++) {
+    gsize len = lens[i] + strlen (magic);
+    guint8 *frame = g_malloc (len);
+    guint8 *out = NULL;
+    GError *error = NULL;
+    gsize out_len;
+
+    memcpy (frame, payloads[i], lens[i]);
+    memcpy (frame + lens[i], magic, strlen (magic));
+    g_assert_true (decrypt_frame (dec, frame, len, E2EE_FRAME_TYPE_AUTO,
+            &out, &out_len, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (out, out_len, payloads[i], lens[i]);
+    g_free (out);
+
+    frame[1] ^= 1;
+    g_assert_false (decrypt_frame (dec, frame, len, E2EE_FRAME_TYPE_AUTO,
+            NULL, &out_len, &error));
+    g_assert_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME);
+    g_clear_error (&error);
+    g_free (frame);
+  }
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (dec), ==, E2EE_STATE_NEW);
+
+  g_object_unref (dec);
+  g_object_unref (provider);
+}
+
+/* IVs */
+
+static gint
+compare_ivs (gconstpointer a, gconstpointer b)
+{
+  return memcmp (a, b, E2EE_IV_LENGTH);
+}
+
+static void
+assert_all_distinct (guint8 * ivs, gsize n)
+{
+  gsize i;
+
+  qsort (ivs, n, E2EE_IV_LENGTH, compare_ivs);
+  for (i = 1; i < n; i++)
+    g_assert_true (memcmp (ivs + (i - 1) * E2EE_IV_LENGTH,
+            ivs + i * E2EE_IV_LENGTH, E2EE_IV_LENGTH) != 0);
+}
+
+/* 100,000 frames of one cryptor: 100,000 different IVs. */
+static void
+test_iv_never_repeats (void)
+{
+  const gsize n = 100000;
+  E2eeKeyProvider *provider = provider_with_key (1);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_AUDIO);
+  guint8 *ivs = g_malloc (n * E2EE_IV_LENGTH);
+  guint8 frame[20];
+  guint8 out[20 + E2EE_FRAME_OVERHEAD];
+  gsize i, len;
+
+  for (i = 0; i < n; i++) {
+    make_vp8_frame (frame, sizeof (frame), FALSE, i);
+    g_assert_true (e2ee_frame_cryptor_encrypt (enc, frame, sizeof (frame),
+            E2EE_FRAME_TYPE_AUTO, out, sizeof (out), &len, NULL));
+    memcpy (ivs + i * E2EE_IV_LENGTH, out + len - 14, E2EE_IV_LENGTH);
+  }
+  assert_all_distinct (ivs, n);
+
+  g_free (ivs);
+  g_object_unref (enc);
+  g_object_unref (provider);
+}
+
+/* Two cryptors sharing a key (one provider) use different stream ids. */
+static void
+test_two_cryptors_two_stream_ids (void)
+{
+  E2eeKeyProvider *provider = provider_with_key (1);
+  E2eeFrameCryptor *a = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_VP8);
+  E2eeFrameCryptor *b = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_VP8);
+  guint8 frame[FRAME_LEN];
+  guint8 *out_a, *out_b;
+  gsize len_a, len_b;
+
+  make_vp8_frame (frame, sizeof (frame), FALSE, 1);
+  out_a = encrypt_frame (a, frame, sizeof (frame), E2EE_FRAME_TYPE_AUTO,
+      &len_a);
+  out_b = encrypt_frame (b, frame, sizeof (frame), E2EE_FRAME_TYPE_AUTO,
+      &len_b);
+  /* The SSRC word is the first IV word. */
+  g_assert_true (memcmp (out_a + len_a - 14, out_b + len_b - 14, 4) != 0);
+
+  g_free (out_a);
+  g_free (out_b);
+  g_object_unref (a);
+  g_object_unref (b);
+  g_object_unref (provider);
+}
+
+/* The generator itself: 1,000,000 IVs of one stream are distinct, the
+ * timestamp word counts frames and the third word is LiveKit's formula. */
+static void
+test_iv_generator_million (void)
+{
+  const gsize n = 1000000;
+  E2eeKeyProvider *provider = e2ee_key_provider_new ();
+  E2eeIvGenerator generator;
+  guint8 *ivs = g_malloc (n * E2EE_IV_LENGTH);
+  guint32 first_ts = 0;
+  gsize i;
+
+  e2ee_iv_generator_init (&generator, provider);
+  for (i = 0; i < n; i++) {
+    guint8 *iv = ivs + i * E2EE_IV_LENGTH;
+    guint32 ssrc, ts, third, send_count;
+
+    e2ee_iv_generator_next (&generator, iv);
+    send_count = generator.send_count - 1;
+    ssrc = GUINT32_FROM_BE (*(guint32 *) iv);
+    ts = GUINT32_FROM_BE (*(guint32 *) (iv + 4));
+    third = GUINT32_FROM_BE (*(guint32 *) (iv + 8));
+    if (i == 0)
+      first_ts = ts;
+    g_assert_cmpuint (ssrc, ==, e2ee_iv_generator_get_stream_id (&generator));
+    g_assert_cmpuint (ts, ==, (guint32) (first_ts + i));
+    g_assert_cmpuint (third, ==, (guint32) (ts - send_count % 0xFFFF));
+  }
+  assert_all_distinct (ivs, n);
+
+  e2ee_iv_generator_clear (&generator);
+  g_free (ivs);
+  g_object_unref (provider);
+}
+
+/* When the frame counter would come back to its start, a new stream id is
+ * claimed (and the old one released), so no (id, counter) pair repeats. */
+static void
+test_iv_generator_wrap (void)
+{
+  E2eeKeyProvider *provider = e2ee_key_provider_new ();
+  E2eeIvGenerator generator;
+  guint8 iv[E2EE_IV_LENGTH];
+  guint32 first_id;
+
+  e2ee_iv_generator_init (&generator, provider);
+  g_assert_cmpuint (e2ee_iv_generator_get_stream_id (&generator), ==, 0);
+  e2ee_iv_generator_next (&generator, iv);
+  first_id = e2ee_iv_generator_get_stream_id (&generator);
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) iv), ==, first_id);
+
+  /* Pretend 2^32 - 2 frames went by. */
+  generator.frames_left = 2;
+  e2ee_iv_generator_next (&generator, iv);
+  e2ee_iv_generator_next (&generator, iv);
+  g_assert_cmpuint (e2ee_iv_generator_get_stream_id (&generator), ==,
+      first_id);
+  g_assert_cmpuint (generator.frames_left, ==, 0);
+
+  e2ee_iv_generator_next (&generator, iv);
+  g_assert_cmpuint (e2ee_iv_generator_get_stream_id (&generator), !=,
+      first_id);
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) iv), ==,
+      e2ee_iv_generator_get_stream_id (&generator));
+  g_assert_cmpuint (generator.frames_left, ==,
+      (G_GUINT64_CONSTANT (1) << 32) - 1);
+
+  e2ee_iv_generator_clear (&generator);
+  g_object_unref (provider);
+}
+
+/* Pinning replays LiveKit's inputs: fixed SSRC and timestamp words, send
+ * count +1 per frame (how the public-vp8-sequence vectors were made). */
+static void
+test_iv_generator_pin (void)
+{
+  E2eeKeyProvider *provider = e2ee_key_provider_new ();
+  E2eeIvGenerator generator;
+  guint8 iv[E2EE_IV_LENGTH];
+  guint8 expected[E2EE_IV_LENGTH];
+  guint i;
+
+  e2ee_iv_generator_init (&generator, provider);
+  e2ee_iv_generator_pin (&generator, 4116967668u, 361711162u, 4955);
+  for (i = 0; i < 3; i++) {
+    e2ee_iv_generator_next (&generator, iv);
+    e2ee_iv_write (4116967668u, 361711162u, 4955 + i, expected);
+    g_assert_cmpmem (iv, sizeof (iv), expected, sizeof (expected));
+  }
+  /* LiveKit's vector IV for sendCount 4957: f563f0f4 158f463a 158f32dd. */
+  {
+    static const guint8 lk[] = { 0xf5, 0x63, 0xf0, 0xf4, 0x15, 0x8f, 0x46,
+      0x3a, 0x15, 0x8f, 0x32, 0xdd
+    };
+    g_assert_cmpmem (iv, sizeof (iv), lk, sizeof (lk));
+  }
+  /* send_count mod 0xFFFF wraps at 65535, as in LiveKit. */
+  e2ee_iv_write (1, 100, 0xFFFF, iv);
+  e2ee_iv_write (1, 100, 0, expected);
+  g_assert_cmpmem (iv, sizeof (iv), expected, sizeof (expected));
+
+  e2ee_iv_generator_clear (&generator);
+  g_object_unref (provider);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/frame-cryptor/state/changes-once",
+      test_state_changes_once);
+  g_test_add_func ("/frame-cryptor/state/failure-tolerance",
+      test_failure_tolerance);
+  g_test_add_func ("/frame-cryptor/ratchet/window-3-recovers",
+      test_ratchet_window_3);
+  g_test_add_func ("/frame-cryptor/ratchet/window-2-refuses",
+      test_ratchet_window_2);
+  g_test_add_func ("/frame-cryptor/encrypt/key-index-in-kid",
+      test_key_index_in_kid);
+  g_test_add_func ("/frame-cryptor/encryption-type-none",
+      test_encryption_type_none);
+  g_test_add_func ("/frame-cryptor/round-trips", test_round_trips);
+  g_test_add_func ("/frame-cryptor/encrypt/max-encrypted-size",
+      test_max_encrypted_size);
+  g_test_add_func ("/frame-cryptor/bad-input/truncated",
+      test_truncated_frames);
+  g_test_add_func ("/frame-cryptor/bad-input/iv-length",
+      test_iv_length_not_12);
+  g_test_add_func ("/frame-cryptor/bad-input/garbage-h26x",
+      test_garbage_h26x);
+  g_test_add_func ("/frame-cryptor/bad-input/no-space",
+      test_no_space_for_plaintext);
+  g_test_add_func ("/frame-cryptor/not-ready/discard",
+      test_not_ready_discard);
+  g_test_add_func ("/frame-cryptor/not-ready/report", test_not_ready_report);
+  g_test_add_func ("/frame-cryptor/sif/default-trailer",
+      test_sif_default_trailer);
+  g_test_add_func ("/frame-cryptor/iv/never-repeats", test_iv_never_repeats);
+  g_test_add_func ("/frame-cryptor/iv/two-cryptors",
+      test_two_cryptors_two_stream_ids);
+  g_test_add_func ("/frame-cryptor/iv/generator-million",
+      test_iv_generator_million);
+  g_test_add_func ("/frame-cryptor/iv/generator-wrap",
+      test_iv_generator_wrap);
+  g_test_add_func ("/frame-cryptor/iv/generator-pin", test_iv_generator_pin);
+
+  return g_test_run ();
+}

@@ -102,10 +102,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_e2ee_rtp_h264_pay_debug);
 /* RFC 6184 section 5.2 */
 #define NAL_TYPE_STAP_A 24
 #define NAL_TYPE_FU_A 28
-#define NAL_HEADER_SIZE 1
-#define STAP_A_HEADER_SIZE 1
-#define STAP_A_LENGTH_SIZE 2
-#define FU_A_HEADER_SIZE 2
+
+/* The NAL unit size in front of each aggregated NAL unit, in both RFCs. */
+#define AGGREGATION_LENGTH_SIZE 2
 
 struct _GstE2eeRtpH264Pay
 {
@@ -214,12 +213,13 @@ gst_e2ee_split_annex_b (const guint8 * data, gsize size)
   return nal_units;
 }
 
-/* Packet building */
+/* Packetization, shared with e2eertph265pay */
 
 /* Where the packets of one access unit go. */
 typedef struct
 {
   GstRTPBasePayload *payload;
+  const GstE2eeNalPacketization *format;
   GstBuffer *access_unit;
   const guint8 *data;
   GstBufferList *packets;
@@ -253,46 +253,42 @@ add_single_nal_unit_packet (PacketSink * sink, const GstE2eeNalUnit * nal)
   gst_rtp_buffer_unmap (&rtp);
 }
 
-/* STAP-A (RFC 6184 section 5.7.1): F is the OR and NRI the maximum of the
- * aggregated NAL units' values. */
+/* STAP-A (H.264) or AP (H.265): a header, then each NAL unit behind its
+ * 16-bit size. */
 static void
-add_stap_a_packet (PacketSink * sink, const GstE2eeNalUnit * nal_units,
+add_aggregation_packet (PacketSink * sink, const GstE2eeNalUnit * nal_units,
     guint count)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint8 forbidden = 0, nri = 0;
-  guint payload_size = STAP_A_HEADER_SIZE;
+  guint payload_size = sink->format->aggregation_header_size;
   guint8 *out;
   guint i;
 
-  for (i = 0; i < count; i++) {
-    guint8 header = sink->data[nal_units[i].offset];
-
-    forbidden |= header & 0x80;
-    nri = MAX (nri, header & 0x60);
-    payload_size += STAP_A_LENGTH_SIZE + nal_units[i].size;
-  }
+  for (i = 0; i < count; i++)
+    payload_size += AGGREGATION_LENGTH_SIZE + nal_units[i].size;
 
   out = packet_sink_add (sink, payload_size, &rtp);
-  *out++ = forbidden | nri | NAL_TYPE_STAP_A;
+  sink->format->write_aggregation_header (out, sink->data, nal_units, count);
+  out += sink->format->aggregation_header_size;
   for (i = 0; i < count; i++) {
     GST_WRITE_UINT16_BE (out, nal_units[i].size);
-    out += STAP_A_LENGTH_SIZE;
+    out += AGGREGATION_LENGTH_SIZE;
     memcpy (out, sink->data + nal_units[i].offset, nal_units[i].size);
     out += nal_units[i].size;
   }
   gst_rtp_buffer_unmap (&rtp);
 }
 
-/* FU-A (RFC 6184 section 5.8): the NAL unit header travels in the FU
- * indicator (F, NRI) and the FU header (type); the rest is cut into
- * fragments of about equal size, like libwebrtc does. */
+/* FU-A (H.264) or FU (H.265): the NAL unit header travels in the fragment
+ * headers, the rest is cut into fragments of about equal size, as libwebrtc
+ * does. */
 static void
-add_fu_a_packets (PacketSink * sink, const GstE2eeNalUnit * nal)
+add_fragmentation_packets (PacketSink * sink, const GstE2eeNalUnit * nal)
 {
+  const GstE2eeNalPacketization *format = sink->format;
   const guint8 *nal_data = sink->data + nal->offset;
-  gsize body_size = nal->size - NAL_HEADER_SIZE;
-  guint capacity = sink->max_payload_size - FU_A_HEADER_SIZE;
+  gsize body_size = nal->size - format->nal_header_size;
+  guint capacity = sink->max_payload_size - format->fragment_header_size;
   guint fragments = (body_size + capacity - 1) / capacity;
   gsize done = 0;
   guint i;
@@ -302,33 +298,37 @@ add_fu_a_packets (PacketSink * sink, const GstE2eeNalUnit * nal)
     gsize fragment_size = (body_size - done) / (fragments - i);
     guint8 *out;
 
-    out = packet_sink_add (sink, FU_A_HEADER_SIZE + fragment_size, &rtp);
-    out[0] = (nal_data[0] & 0xe0) | NAL_TYPE_FU_A;
-    out[1] = (i == 0 ? 0x80 : 0) | (i + 1 == fragments ? 0x40 : 0) |
-        (nal_data[0] & 0x1f);
-    memcpy (out + FU_A_HEADER_SIZE, nal_data + NAL_HEADER_SIZE + done,
-        fragment_size);
+    out = packet_sink_add (sink, format->fragment_header_size + fragment_size,
+        &rtp);
+    format->write_fragment_header (out, nal_data, i == 0, i + 1 == fragments);
+    memcpy (out + format->fragment_header_size,
+        nal_data + format->nal_header_size + done, fragment_size);
     gst_rtp_buffer_unmap (&rtp);
     done += fragment_size;
   }
 }
 
-/* How many NAL units from @first on fit into one STAP-A packet. */
+/* How many NAL units from @first on fit into one aggregation packet. */
 static guint
 count_aggregatable (PacketSink * sink, const GstE2eeNalUnit * nal_units,
     guint first, guint n_nal_units)
 {
-  guint size = STAP_A_HEADER_SIZE;
+  guint size = sink->format->aggregation_header_size;
   guint i;
 
   for (i = first; i < n_nal_units; i++) {
-    size += STAP_A_LENGTH_SIZE + nal_units[i].size;
+    /* The aggregation header is made from the NAL unit headers. */
+    if (nal_units[i].size < sink->format->nal_header_size)
+      break;
+    size += AGGREGATION_LENGTH_SIZE + nal_units[i].size;
     if (size > sink->max_payload_size)
       break;
   }
   return i - first;
 }
 
+/* libwebrtc's order: a NAL unit too big for one packet is fragmented, a run
+ * of small ones that fit together is aggregated, any other goes alone. */
 static void
 packetize_nal_units (PacketSink * sink, const GstE2eeNalUnit * nal_units,
     guint n_nal_units)
@@ -339,14 +339,14 @@ packetize_nal_units (PacketSink * sink, const GstE2eeNalUnit * nal_units,
     guint aggregatable;
 
     if (nal_units[i].size > sink->max_payload_size) {
-      add_fu_a_packets (sink, &nal_units[i]);
+      add_fragmentation_packets (sink, &nal_units[i]);
       i++;
       continue;
     }
 
     aggregatable = count_aggregatable (sink, nal_units, i, n_nal_units);
     if (aggregatable >= 2) {
-      add_stap_a_packet (sink, &nal_units[i], aggregatable);
+      add_aggregation_packet (sink, &nal_units[i], aggregatable);
       i += aggregatable;
     } else {
       add_single_nal_unit_packet (sink, &nal_units[i]);
@@ -355,8 +355,9 @@ packetize_nal_units (PacketSink * sink, const GstE2eeNalUnit * nal_units,
   }
 }
 
-/* Marker on the last packet of the access unit (RFC 6184 section 5.1);
- * only the first packet keeps the key frame and discont flags. */
+/* Marker on the last packet of the access unit (RFC 6184 section 5.1,
+ * RFC 7798 section 4.1); only the first packet keeps the key frame and
+ * discont flags. */
 static void
 mark_access_unit (GstBufferList * packets, GstBuffer * access_unit)
 {
@@ -380,6 +381,118 @@ mark_access_unit (GstBufferList * packets, GstBuffer * access_unit)
   }
 }
 
+/**
+ * gst_e2ee_nal_packetization_push:
+ * @payload: the payloader
+ * @format: the codec's payload format
+ * @access_unit: (transfer full): one Annex B access unit
+ *
+ * Packetizes @access_unit for the payloader's MTU and pushes the packets.
+ * An access unit without a start code is dropped with a warning.
+ *
+ * Returns: the flow return of the push
+ */
+GstFlowReturn
+gst_e2ee_nal_packetization_push (GstRTPBasePayload * payload,
+    const GstE2eeNalPacketization * format, GstBuffer * access_unit)
+{
+  PacketSink sink = { payload, format, access_unit, NULL, NULL, 0 };
+  GstMapInfo map;
+  GArray *nal_units;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint mtu = GST_RTP_BASE_PAYLOAD_MTU (payload);
+
+  sink.max_payload_size = gst_rtp_buffer_calc_payload_len (mtu, 0, 0);
+  if (sink.max_payload_size <= format->fragment_header_size +
+      format->aggregation_header_size + AGGREGATION_LENGTH_SIZE)
+    goto mtu_too_small;
+
+  if (!gst_buffer_map (access_unit, &map, GST_MAP_READ))
+    goto map_failed;
+
+  sink.data = map.data;
+  nal_units = gst_e2ee_split_annex_b (map.data, map.size);
+  if (nal_units->len == 0) {
+    GST_WARNING_OBJECT (payload, "dropping a %" G_GSIZE_FORMAT " byte access "
+        "unit without a start code", map.size);
+  } else {
+    GstE2eeNalUnit *first = &g_array_index (nal_units, GstE2eeNalUnit, 0);
+
+    /* A 4-byte start code at the very start is the only thing that may
+     * come before the first NAL unit. */
+    if (first->offset > 4)
+      GST_WARNING_OBJECT (payload, "ignoring %" G_GSIZE_FORMAT " bytes before "
+          "the first start code", first->offset - 3);
+    GST_LOG_OBJECT (payload, "access unit of %" G_GSIZE_FORMAT " bytes, %u "
+        "NAL units", map.size, nal_units->len);
+    sink.packets = gst_buffer_list_new ();
+    packetize_nal_units (&sink, (GstE2eeNalUnit *) nal_units->data,
+        nal_units->len);
+    mark_access_unit (sink.packets, access_unit);
+  }
+
+  g_array_unref (nal_units);
+  gst_buffer_unmap (access_unit, &map);
+  if (sink.packets)
+    ret = gst_rtp_base_payload_push_list (payload, sink.packets);
+  gst_buffer_unref (access_unit);
+  return ret;
+
+  /* ERRORS */
+mtu_too_small:
+  {
+    GST_ELEMENT_ERROR (payload, STREAM, FORMAT, (NULL),
+        ("MTU %u leaves no room for a fragment", mtu));
+    gst_buffer_unref (access_unit);
+    return GST_FLOW_ERROR;
+  }
+map_failed:
+  {
+    GST_ELEMENT_ERROR (payload, RESOURCE, READ, (NULL),
+        ("could not map the access unit"));
+    gst_buffer_unref (access_unit);
+    return GST_FLOW_ERROR;
+  }
+}
+
+/* H.264 payload format (RFC 6184) */
+
+/* STAP-A (section 5.7.1): F is the OR and NRI the maximum of the
+ * aggregated NAL units' values. */
+static void
+write_stap_a_header (guint8 * out, const guint8 * data,
+    const GstE2eeNalUnit * nal_units, guint count)
+{
+  guint8 forbidden = 0, nri = 0;
+  guint i;
+
+  for (i = 0; i < count; i++) {
+    guint8 header = data[nal_units[i].offset];
+
+    forbidden |= header & 0x80;
+    nri = MAX (nri, header & 0x60);
+  }
+  out[0] = forbidden | nri | NAL_TYPE_STAP_A;
+}
+
+/* FU-A (section 5.8): the FU indicator keeps F and NRI, the FU header
+ * carries start, end and the NAL unit type. */
+static void
+write_fu_a_header (guint8 * out, const guint8 * nal_header, gboolean first,
+    gboolean last)
+{
+  out[0] = (nal_header[0] & 0xe0) | NAL_TYPE_FU_A;
+  out[1] = (first ? 0x80 : 0) | (last ? 0x40 : 0) | (nal_header[0] & 0x1f);
+}
+
+static const GstE2eeNalPacketization h264_packetization = {
+  .nal_header_size = 1,
+  .aggregation_header_size = 1,
+  .fragment_header_size = 2,
+  .write_aggregation_header = write_stap_a_header,
+  .write_fragment_header = write_fu_a_header,
+};
+
 /* Virtual methods */
 
 static gboolean
@@ -396,53 +509,6 @@ static GstFlowReturn
 gst_e2ee_rtp_h264_pay_handle_buffer (GstRTPBasePayload * payload,
     GstBuffer * buffer)
 {
-  PacketSink sink = { payload, buffer, NULL, NULL, 0 };
-  GstMapInfo map;
-  GArray *nal_units;
-  GstFlowReturn ret = GST_FLOW_OK;
-  guint mtu = GST_RTP_BASE_PAYLOAD_MTU (payload);
-
-  sink.max_payload_size = gst_rtp_buffer_calc_payload_len (mtu, 0, 0);
-  if (sink.max_payload_size <= FU_A_HEADER_SIZE + STAP_A_LENGTH_SIZE)
-    goto mtu_too_small;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    goto map_failed;
-
-  sink.data = map.data;
-  nal_units = gst_e2ee_split_annex_b (map.data, map.size);
-  if (nal_units->len == 0) {
-    GST_WARNING_OBJECT (payload, "dropping a %" G_GSIZE_FORMAT " byte access "
-        "unit without a start code", map.size);
-  } else {
-    GST_LOG_OBJECT (payload, "access unit of %" G_GSIZE_FORMAT " bytes, %u "
-        "NAL units", map.size, nal_units->len);
-    sink.packets = gst_buffer_list_new ();
-    packetize_nal_units (&sink, (GstE2eeNalUnit *) nal_units->data,
-        nal_units->len);
-    mark_access_unit (sink.packets, buffer);
-  }
-
-  g_array_unref (nal_units);
-  gst_buffer_unmap (buffer, &map);
-  if (sink.packets)
-    ret = gst_rtp_base_payload_push_list (payload, sink.packets);
-  gst_buffer_unref (buffer);
-  return ret;
-
-  /* ERRORS */
-mtu_too_small:
-  {
-    GST_ELEMENT_ERROR (payload, STREAM, FORMAT, (NULL),
-        ("MTU %u leaves no room for an FU-A fragment", mtu));
-    gst_buffer_unref (buffer);
-    return GST_FLOW_ERROR;
-  }
-map_failed:
-  {
-    GST_ELEMENT_ERROR (payload, RESOURCE, READ, (NULL),
-        ("could not map the access unit"));
-    gst_buffer_unref (buffer);
-    return GST_FLOW_ERROR;
-  }
+  return gst_e2ee_nal_packetization_push (payload, &h264_packetization,
+      buffer);
 }

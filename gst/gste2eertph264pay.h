@@ -18,6 +18,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GstE2eeRtpH264Pay, gst_e2ee_rtp_h264_pay,
     GST, E2EE_RTP_H264_PAY, GstRTPBasePayload)
 
+/* The NAL unit packetizer below is shared by e2eertph264pay and
+ * e2eertph265pay; only the aggregation and fragmentation headers differ. */
+
 /**
  * GstE2eeNalUnit:
  * @offset: where the NAL unit header starts in the access unit
@@ -32,7 +35,35 @@ typedef struct
   gsize size;
 } GstE2eeNalUnit;
 
+/**
+ * GstE2eeNalPacketization:
+ * @nal_header_size: bytes of a NAL unit header (1 for H.264, 2 for H.265)
+ * @aggregation_header_size: bytes before the first aggregated NAL unit
+ * @fragment_header_size: bytes before the fragment data in each FU packet
+ * @write_aggregation_header: writes the aggregation packet header for
+ *   @count NAL units of @data
+ * @write_fragment_header: writes the header of one fragment of the NAL unit
+ *   whose header is @nal_header; @first and @last say which fragment it is
+ *
+ * What differs between the RTP payload formats of H.264 (RFC 6184) and
+ * H.265 (RFC 7798) for a packetizer that never looks past NAL unit headers.
+ */
+typedef struct
+{
+  guint nal_header_size;
+  guint aggregation_header_size;
+  guint fragment_header_size;
+  void (*write_aggregation_header) (guint8 * out, const guint8 * data,
+      const GstE2eeNalUnit * nal_units, guint count);
+  void (*write_fragment_header) (guint8 * out, const guint8 * nal_header,
+      gboolean first, gboolean last);
+} GstE2eeNalPacketization;
+
 G_GNUC_INTERNAL
 GArray *gst_e2ee_split_annex_b (const guint8 * data, gsize size);
+
+G_GNUC_INTERNAL
+GstFlowReturn gst_e2ee_nal_packetization_push (GstRTPBasePayload * payload,
+    const GstE2eeNalPacketization * format, GstBuffer * access_unit);
 
 G_END_DECLS

@@ -75,9 +75,7 @@
 #include "config.h"
 #endif
 
-#include <string.h>
-
-#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/rtp/gstrtppayloads.h>
 
 #include "gste2eeelements.h"
 #include "gste2eertph264pay.h"
@@ -101,13 +99,9 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_rtp_h265_pay_debug);
 #define GST_CAT_DEFAULT gst_e2ee_rtp_h265_pay_debug
 
-/* RFC 7798 sections 1.1.4, 4.4.2, 4.4.3 */
+/* RFC 7798 sections 4.4.2, 4.4.3 */
 #define NAL_TYPE_AP 48
 #define NAL_TYPE_FU 49
-#define NAL_HEADER_SIZE 2
-#define AP_HEADER_SIZE 2
-#define AP_LENGTH_SIZE 2
-#define FU_HEADER_SIZE 3
 
 struct _GstE2eeRtpH265Pay
 {
@@ -152,44 +146,7 @@ gst_e2ee_rtp_h265_pay_init (GstE2eeRtpH265Pay * self)
 {
 }
 
-/* Packet building */
-
-/* Where the packets of one access unit go. */
-typedef struct
-{
-  GstRTPBasePayload *payload;
-  GstBuffer *access_unit;
-  const guint8 *data;
-  GstBufferList *packets;
-  guint max_payload_size;
-} PacketSink;
-
-static guint8 *
-packet_sink_add (PacketSink * sink, guint payload_size, GstRTPBuffer * rtp)
-{
-  GstBuffer *packet;
-
-  packet = gst_rtp_base_payload_allocate_output_buffer (sink->payload,
-      payload_size, 0, 0);
-  GST_BUFFER_PTS (packet) = GST_BUFFER_PTS (sink->access_unit);
-  GST_BUFFER_DTS (packet) = GST_BUFFER_DTS (sink->access_unit);
-  GST_BUFFER_DURATION (packet) = GST_BUFFER_DURATION (sink->access_unit);
-  gst_buffer_list_add (sink->packets, packet);
-
-  gst_rtp_buffer_map (packet, GST_MAP_WRITE, rtp);
-  return gst_rtp_buffer_get_payload (rtp);
-}
-
-static void
-add_single_nal_unit_packet (PacketSink * sink, const GstE2eeNalUnit * nal)
-{
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint8 *out;
-
-  out = packet_sink_add (sink, nal->size, &rtp);
-  memcpy (out, sink->data + nal->offset, nal->size);
-  gst_rtp_buffer_unmap (&rtp);
-}
+/* H.265 payload format (RFC 7798) */
 
 /* The 6-bit LayerId, split over both NAL unit header bytes. */
 static guint
@@ -198,139 +155,46 @@ nal_layer_id (const guint8 * header)
   return ((header[0] & 0x01) << 5) | (header[1] >> 3);
 }
 
-/* Aggregation packet (RFC 7798 section 4.4.2): F is the OR, LayerId and
- * TID the minimum of the aggregated NAL units' values. */
+/* Aggregation packet (section 4.4.2): F is the OR, LayerId and TID the
+ * minimum of the aggregated NAL units' values. */
 static void
-add_aggregation_packet (PacketSink * sink, const GstE2eeNalUnit * nal_units,
-    guint count)
+write_ap_header (guint8 * out, const guint8 * data,
+    const GstE2eeNalUnit * nal_units, guint count)
 {
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint8 forbidden = 0;
   guint layer_id = 0x3f, tid = 0x07;
-  guint payload_size = AP_HEADER_SIZE;
-  guint8 *out;
   guint i;
 
   for (i = 0; i < count; i++) {
-    const guint8 *header = sink->data + nal_units[i].offset;
+    const guint8 *header = data + nal_units[i].offset;
 
     forbidden |= header[0] & 0x80;
     layer_id = MIN (layer_id, nal_layer_id (header));
     tid = MIN (tid, header[1] & 0x07);
-    payload_size += AP_LENGTH_SIZE + nal_units[i].size;
   }
-
-  out = packet_sink_add (sink, payload_size, &rtp);
-  *out++ = forbidden | (NAL_TYPE_AP << 1) | (layer_id >> 5);
-  *out++ = ((layer_id & 0x1f) << 3) | tid;
-  for (i = 0; i < count; i++) {
-    GST_WRITE_UINT16_BE (out, nal_units[i].size);
-    out += AP_LENGTH_SIZE;
-    memcpy (out, sink->data + nal_units[i].offset, nal_units[i].size);
-    out += nal_units[i].size;
-  }
-  gst_rtp_buffer_unmap (&rtp);
+  out[0] = forbidden | (NAL_TYPE_AP << 1) | (layer_id >> 5);
+  out[1] = ((layer_id & 0x1f) << 3) | tid;
 }
 
-/* Fragmentation units (RFC 7798 section 4.4.3): the payload header is the
- * NAL unit header with type 49, the FU header carries the real type; the
- * rest is cut into fragments of about equal size, like libwebrtc does. */
+/* Fragmentation unit (section 4.4.3): the payload header is the NAL unit
+ * header with type 49, the FU header carries start, end and the type. */
 static void
-add_fu_packets (PacketSink * sink, const GstE2eeNalUnit * nal)
+write_fu_header (guint8 * out, const guint8 * nal_header, gboolean first,
+    gboolean last)
 {
-  const guint8 *nal_data = sink->data + nal->offset;
-  gsize body_size = nal->size - NAL_HEADER_SIZE;
-  guint capacity = sink->max_payload_size - FU_HEADER_SIZE;
-  guint fragments = (body_size + capacity - 1) / capacity;
-  guint8 nal_type = (nal_data[0] >> 1) & 0x3f;
-  gsize done = 0;
-  guint i;
-
-  for (i = 0; i < fragments; i++) {
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    gsize fragment_size = (body_size - done) / (fragments - i);
-    guint8 *out;
-
-    out = packet_sink_add (sink, FU_HEADER_SIZE + fragment_size, &rtp);
-    out[0] = (nal_data[0] & 0x81) | (NAL_TYPE_FU << 1);
-    out[1] = nal_data[1];
-    out[2] = (i == 0 ? 0x80 : 0) | (i + 1 == fragments ? 0x40 : 0) | nal_type;
-    memcpy (out + FU_HEADER_SIZE, nal_data + NAL_HEADER_SIZE + done,
-        fragment_size);
-    gst_rtp_buffer_unmap (&rtp);
-    done += fragment_size;
-  }
+  out[0] = (nal_header[0] & 0x81) | (NAL_TYPE_FU << 1);
+  out[1] = nal_header[1];
+  out[2] = (first ? 0x80 : 0) | (last ? 0x40 : 0) |
+      ((nal_header[0] >> 1) & 0x3f);
 }
 
-/* How many NAL units from @first on fit into one aggregation packet. */
-static guint
-count_aggregatable (PacketSink * sink, const GstE2eeNalUnit * nal_units,
-    guint first, guint n_nal_units)
-{
-  guint size = AP_HEADER_SIZE;
-  guint i;
-
-  for (i = first; i < n_nal_units; i++) {
-    /* A NAL unit needs its 2-byte header to be described in the AP header. */
-    if (nal_units[i].size < NAL_HEADER_SIZE)
-      break;
-    size += AP_LENGTH_SIZE + nal_units[i].size;
-    if (size > sink->max_payload_size)
-      break;
-  }
-  return i - first;
-}
-
-static void
-packetize_nal_units (PacketSink * sink, const GstE2eeNalUnit * nal_units,
-    guint n_nal_units)
-{
-  guint i = 0;
-
-  while (i < n_nal_units) {
-    guint aggregatable;
-
-    if (nal_units[i].size > sink->max_payload_size) {
-      add_fu_packets (sink, &nal_units[i]);
-      i++;
-      continue;
-    }
-
-    aggregatable = count_aggregatable (sink, nal_units, i, n_nal_units);
-    if (aggregatable >= 2) {
-      add_aggregation_packet (sink, &nal_units[i], aggregatable);
-      i += aggregatable;
-    } else {
-      add_single_nal_unit_packet (sink, &nal_units[i]);
-      i++;
-    }
-  }
-}
-
-/* Marker on the last packet of the access unit (RFC 7798 section 4.1);
- * only the first packet keeps the key frame and discont flags. */
-static void
-mark_access_unit (GstBufferList * packets, GstBuffer * access_unit)
-{
-  guint n = gst_buffer_list_length (packets);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint i;
-
-  for (i = 0; i < n; i++) {
-    GstBuffer *packet = gst_buffer_list_get_writable (packets, i);
-
-    if (i > 0 || GST_BUFFER_FLAG_IS_SET (access_unit,
-            GST_BUFFER_FLAG_DELTA_UNIT))
-      GST_BUFFER_FLAG_SET (packet, GST_BUFFER_FLAG_DELTA_UNIT);
-    if (i == 0 && GST_BUFFER_IS_DISCONT (access_unit))
-      GST_BUFFER_FLAG_SET (packet, GST_BUFFER_FLAG_DISCONT);
-    if (i + 1 == n) {
-      gst_rtp_buffer_map (packet, GST_MAP_WRITE, &rtp);
-      gst_rtp_buffer_set_marker (&rtp, TRUE);
-      gst_rtp_buffer_unmap (&rtp);
-    }
-  }
-}
+static const GstE2eeNalPacketization h265_packetization = {
+  .nal_header_size = 2,
+  .aggregation_header_size = 2,
+  .fragment_header_size = 3,
+  .write_aggregation_header = write_ap_header,
+  .write_fragment_header = write_fu_header,
+};
 
 /* Virtual methods */
 
@@ -347,53 +211,6 @@ static GstFlowReturn
 gst_e2ee_rtp_h265_pay_handle_buffer (GstRTPBasePayload * payload,
     GstBuffer * buffer)
 {
-  PacketSink sink = { payload, buffer, NULL, NULL, 0 };
-  GstMapInfo map;
-  GArray *nal_units;
-  GstFlowReturn ret = GST_FLOW_OK;
-  guint mtu = GST_RTP_BASE_PAYLOAD_MTU (payload);
-
-  sink.max_payload_size = gst_rtp_buffer_calc_payload_len (mtu, 0, 0);
-  if (sink.max_payload_size <= FU_HEADER_SIZE + AP_LENGTH_SIZE)
-    goto mtu_too_small;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    goto map_failed;
-
-  sink.data = map.data;
-  nal_units = gst_e2ee_split_annex_b (map.data, map.size);
-  if (nal_units->len == 0) {
-    GST_WARNING_OBJECT (payload, "dropping a %" G_GSIZE_FORMAT " byte access "
-        "unit without a start code", map.size);
-  } else {
-    GST_LOG_OBJECT (payload, "access unit of %" G_GSIZE_FORMAT " bytes, %u "
-        "NAL units", map.size, nal_units->len);
-    sink.packets = gst_buffer_list_new ();
-    packetize_nal_units (&sink, (GstE2eeNalUnit *) nal_units->data,
-        nal_units->len);
-    mark_access_unit (sink.packets, buffer);
-  }
-
-  g_array_unref (nal_units);
-  gst_buffer_unmap (buffer, &map);
-  if (sink.packets)
-    ret = gst_rtp_base_payload_push_list (payload, sink.packets);
-  gst_buffer_unref (buffer);
-  return ret;
-
-  /* ERRORS */
-mtu_too_small:
-  {
-    GST_ELEMENT_ERROR (payload, STREAM, FORMAT, (NULL),
-        ("MTU %u leaves no room for a fragmentation unit", mtu));
-    gst_buffer_unref (buffer);
-    return GST_FLOW_ERROR;
-  }
-map_failed:
-  {
-    GST_ELEMENT_ERROR (payload, RESOURCE, READ, (NULL),
-        ("could not map the access unit"));
-    gst_buffer_unref (buffer);
-    return GST_FLOW_ERROR;
-  }
+  return gst_e2ee_nal_packetization_push (payload, &h265_packetization,
+      buffer);
 }

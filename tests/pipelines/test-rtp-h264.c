@@ -15,6 +15,8 @@
  * depayloader's caps do. */
 
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtpbuffer.h>
 
 #include "rtp-roundtrip-check.h"
 
@@ -72,6 +74,158 @@ check_byte_exact (const gchar * encoder, KeyMode keys, guint key_index)
   fail_unless_equals_int (log.fake_rejected, 0);
   frame_log_clear (&log);
 }
+
+/* Packet layout, byte for byte, on a hand-made access unit. */
+
+/* SPS ending in 0x00 before a 4-byte start code, PPS, then an IDR slice
+ * behind a 3-byte start code whose last byte is 0x00 (a key index 0). */
+static GstBuffer *
+make_access_unit (gsize idr_size)
+{
+  static const guint8 head[] = {
+    0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0xc0, 0x1e, 0x00,
+    0x00, 0x00, 0x00, 0x01, 0x68, 0xce, 0x3c, 0x80,
+    0x00, 0x00, 0x01, 0x65
+  };
+  gsize size = sizeof (head) + idr_size - 1;
+  guint8 *data = g_malloc (size);
+
+  memcpy (data, head, sizeof (head));
+  memset (data + sizeof (head), 0x11, idr_size - 2);
+  data[size - 1] = 0x00;
+  return gst_buffer_new_wrapped (data, size);
+}
+
+static GstHarness *
+new_payloader_harness (guint mtu)
+{
+  GstHarness *h = gst_harness_new ("e2eertph264pay");
+
+  g_object_set (h->element, "mtu", mtu, NULL);
+  gst_harness_set_src_caps_str (h,
+      "video/x-h264,stream-format=byte-stream,alignment=au");
+  return h;
+}
+
+/* Pulls one packet, checks its marker and returns its payload. */
+static GBytes *
+pull_payload (GstHarness * h, gboolean marker)
+{
+  GstBuffer *packet = gst_harness_pull (h);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GBytes *payload;
+
+  fail_unless (packet != NULL);
+  fail_unless (gst_rtp_buffer_map (packet, GST_MAP_READ, &rtp));
+  fail_unless_equals_int (gst_rtp_buffer_get_marker (&rtp), marker);
+  payload = gst_rtp_buffer_get_payload_bytes (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  gst_buffer_unref (packet);
+  return payload;
+}
+
+static void
+assert_payload (GBytes * payload, const guint8 * expected, gsize size)
+{
+  fail_unless_equals_int (g_bytes_get_size (payload), size);
+  fail_unless (memcmp (g_bytes_get_data (payload, NULL), expected, size) == 0);
+  g_bytes_unref (payload);
+}
+
+/* MTU 44 leaves 32 payload bytes: SPS and PPS go into one STAP-A packet,
+ * the 63-byte IDR NAL unit into three FU-A fragments of 20, 21 and 21
+ * bytes; every zero byte but the start codes' is payload. */
+GST_START_TEST (test_packets_stap_a_fu_a)
+{
+  static const guint8 stap_a[] = {
+    0x78, 0x00, 0x05, 0x67, 0x42, 0xc0, 0x1e, 0x00,
+    0x00, 0x04, 0x68, 0xce, 0x3c, 0x80
+  };
+  static const guint8 fu_headers[3][2] = {
+    {0x7c, 0x85}, {0x7c, 0x05}, {0x7c, 0x45}
+  };
+  static const gsize fragment_sizes[3] = { 20, 21, 21 };
+  GstHarness *h = new_payloader_harness (44);
+  GByteArray *body = g_byte_array_new ();
+  guint i;
+
+  fail_unless_equals_int (gst_harness_push (h, make_access_unit (63)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
+
+  assert_payload (pull_payload (h, FALSE), stap_a, sizeof (stap_a));
+  for (i = 0; i < 3; i++) {
+    GBytes *payload = pull_payload (h, i == 2);
+    const guint8 *data = g_bytes_get_data (payload, NULL);
+
+    fail_unless_equals_int (g_bytes_get_size (payload), 2 + fragment_sizes[i]);
+    fail_unless (memcmp (data, fu_headers[i], 2) == 0);
+    g_byte_array_append (body, data + 2, fragment_sizes[i]);
+    g_bytes_unref (payload);
+  }
+  fail_unless_equals_int (body->len, 62);
+  fail_unless_equals_int (body->data[0], 0x11);
+  fail_unless_equals_int (body->data[61], 0x00);
+
+  g_byte_array_unref (body);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* With room for everything, the whole access unit is one STAP-A packet. */
+GST_START_TEST (test_packets_single_stap_a)
+{
+  GstHarness *h = new_payloader_harness (1200);
+  GBytes *payload;
+  const guint8 *data;
+
+  fail_unless_equals_int (gst_harness_push (h, make_access_unit (30)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 1);
+  payload = pull_payload (h, TRUE);
+  data = g_bytes_get_data (payload, NULL);
+  fail_unless_equals_int (g_bytes_get_size (payload), 1 + 7 + 6 + 2 + 30);
+  fail_unless_equals_int (data[0], 0x78);
+  fail_unless_equals_int (GST_READ_UINT16_BE (data + 14), 30);
+  fail_unless_equals_int (data[16], 0x65);
+  fail_unless_equals_int (data[16 + 29], 0x00);
+  g_bytes_unref (payload);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A NAL unit alone goes into a single NAL unit packet, zeros and all. */
+GST_START_TEST (test_packets_single_nal_unit)
+{
+  static const guint8 frame[] = {
+    0x00, 0x00, 0x00, 0x01, 0x41, 0x9a, 0x00, 0x03, 0x00, 0x00
+  };
+  GstHarness *h = new_payloader_harness (1200);
+
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 1);
+  assert_payload (pull_payload (h, TRUE), frame + 4, sizeof (frame) - 4);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Without a start code there is no NAL unit: dropped, not an error. */
+GST_START_TEST (test_packets_no_start_code)
+{
+  static const guint8 frame[] = { 0x41, 0x9a, 0x00, 0x01, 0x02 };
+  GstHarness *h = new_payloader_harness (1200);
+
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
 
 /* Packetizer only: plaintext frames with a trailer that ends in 0x00. */
 
@@ -284,8 +438,15 @@ static Suite *
 rtp_h264_suite (void)
 {
   Suite *s = suite_create ("rtp-h264");
+  TCase *packets = tcase_create ("packets");
   TCase *fake = tcase_create ("packetizer");
   TCase *real = tcase_create ("encrypted");
+
+  suite_add_tcase (s, packets);
+  tcase_add_test (packets, test_packets_stap_a_fu_a);
+  tcase_add_test (packets, test_packets_single_stap_a);
+  tcase_add_test (packets, test_packets_single_nal_unit);
+  tcase_add_test (packets, test_packets_no_start_code);
 
   suite_add_tcase (s, fake);
   tcase_add_test (fake, test_fake_x264enc);

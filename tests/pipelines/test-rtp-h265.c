@@ -15,6 +15,8 @@
  * do. */
 
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtpbuffer.h>
 
 #include "rtp-roundtrip-check.h"
 
@@ -70,6 +72,127 @@ check_byte_exact (const gchar * encoder, KeyMode keys, guint key_index)
   fail_unless_equals_int (log.fake_rejected, 0);
   frame_log_clear (&log);
 }
+
+/* Packet layout, byte for byte, on a hand-made access unit. */
+
+/* VPS, SPS and PPS, then an IDR_W_RADL slice whose last byte is 0x00 (a
+ * key index 0). */
+static GstBuffer *
+make_access_unit (gsize idr_size)
+{
+  static const guint8 head[] = {
+    0x00, 0x00, 0x00, 0x01, 0x40, 0x01, 0x0c, 0x01, 0xff,
+    0x00, 0x00, 0x00, 0x01, 0x42, 0x01, 0x01, 0x01, 0x60,
+    0x00, 0x00, 0x00, 0x01, 0x44, 0x01, 0xc0, 0x71,
+    0x00, 0x00, 0x01, 0x26, 0x01
+  };
+  gsize size = sizeof (head) + idr_size - 2;
+  guint8 *data = g_malloc (size);
+
+  memcpy (data, head, sizeof (head));
+  memset (data + sizeof (head), 0x11, idr_size - 3);
+  data[size - 1] = 0x00;
+  return gst_buffer_new_wrapped (data, size);
+}
+
+static GstHarness *
+new_payloader_harness (guint mtu)
+{
+  GstHarness *h = gst_harness_new ("e2eertph265pay");
+
+  g_object_set (h->element, "mtu", mtu, NULL);
+  gst_harness_set_src_caps_str (h,
+      "video/x-h265,stream-format=byte-stream,alignment=au");
+  return h;
+}
+
+/* Pulls one packet, checks its marker and returns its payload. */
+static GBytes *
+pull_payload (GstHarness * h, gboolean marker)
+{
+  GstBuffer *packet = gst_harness_pull (h);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GBytes *payload;
+
+  fail_unless (packet != NULL);
+  fail_unless (gst_rtp_buffer_map (packet, GST_MAP_READ, &rtp));
+  fail_unless_equals_int (gst_rtp_buffer_get_marker (&rtp), marker);
+  payload = gst_rtp_buffer_get_payload_bytes (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  gst_buffer_unref (packet);
+  return payload;
+}
+
+/* MTU 44 leaves 32 payload bytes: VPS, SPS and PPS go into one
+ * aggregation packet, the 63-byte IDR NAL unit into three fragmentation
+ * units of 20, 20 and 21 bytes; the trailing zero stays. */
+GST_START_TEST (test_packets_ap_fu)
+{
+  static const guint8 ap[] = {
+    0x60, 0x01,
+    0x00, 0x05, 0x40, 0x01, 0x0c, 0x01, 0xff,
+    0x00, 0x05, 0x42, 0x01, 0x01, 0x01, 0x60,
+    0x00, 0x04, 0x44, 0x01, 0xc0, 0x71
+  };
+  static const guint8 fu_headers[3][3] = {
+    {0x62, 0x01, 0x93}, {0x62, 0x01, 0x13}, {0x62, 0x01, 0x53}
+  };
+  static const gsize fragment_sizes[3] = { 20, 20, 21 };
+  GstHarness *h = new_payloader_harness (44);
+  GByteArray *body = g_byte_array_new ();
+  GBytes *payload;
+  guint i;
+
+  fail_unless_equals_int (gst_harness_push (h, make_access_unit (63)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
+
+  payload = pull_payload (h, FALSE);
+  fail_unless_equals_int (g_bytes_get_size (payload), sizeof (ap));
+  fail_unless (memcmp (g_bytes_get_data (payload, NULL), ap, sizeof (ap)) == 0);
+  g_bytes_unref (payload);
+
+  for (i = 0; i < 3; i++) {
+    const guint8 *data;
+
+    payload = pull_payload (h, i == 2);
+    data = g_bytes_get_data (payload, NULL);
+    fail_unless_equals_int (g_bytes_get_size (payload), 3 + fragment_sizes[i]);
+    fail_unless (memcmp (data, fu_headers[i], 3) == 0);
+    g_byte_array_append (body, data + 3, fragment_sizes[i]);
+    g_bytes_unref (payload);
+  }
+  fail_unless_equals_int (body->len, 61);
+  fail_unless_equals_int (body->data[0], 0x11);
+  fail_unless_equals_int (body->data[60], 0x00);
+
+  g_byte_array_unref (body);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A NAL unit alone goes into a single NAL unit packet, zeros and all. */
+GST_START_TEST (test_packets_single_nal_unit)
+{
+  static const guint8 frame[] = {
+    0x00, 0x00, 0x00, 0x01, 0x02, 0x01, 0xd0, 0x00, 0x03, 0x00, 0x00
+  };
+  GstHarness *h = new_payloader_harness (1200);
+  GBytes *payload;
+
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 1);
+  payload = pull_payload (h, TRUE);
+  fail_unless_equals_int (g_bytes_get_size (payload), sizeof (frame) - 4);
+  fail_unless (memcmp (g_bytes_get_data (payload, NULL), frame + 4,
+          sizeof (frame) - 4) == 0);
+  g_bytes_unref (payload);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
 
 /* Packetizer only: plaintext frames with a trailer that ends in 0x00. */
 
@@ -235,8 +358,13 @@ static Suite *
 rtp_h265_suite (void)
 {
   Suite *s = suite_create ("rtp-h265");
+  TCase *packets = tcase_create ("packets");
   TCase *fake = tcase_create ("packetizer");
   TCase *real = tcase_create ("encrypted");
+
+  suite_add_tcase (s, packets);
+  tcase_add_test (packets, test_packets_ap_fu);
+  tcase_add_test (packets, test_packets_single_nal_unit);
 
   suite_add_tcase (s, fake);
   tcase_add_test (fake, test_fake_x265enc);

@@ -1,0 +1,707 @@
+// gst-e2ee interop suite: e2eeencrypt/e2eedecrypt against LiveKit's own
+// E2EE worker (livekit-client, version pinned in package-lock.json).
+//
+//   node interop.mjs --bridge BUILD/tests/interop/e2ee-interop-bridge \
+//       --node-modules DIR/node_modules [--verbose] [--only SUBSTRING]
+//       [--engine element|core]
+//
+// Directions:
+//   lk->gst  LiveKit encrypts, e2eedecrypt decrypts; the output must be the
+//            original frame, byte for byte.
+//   gst->lk  e2eeencrypt encrypts, LiveKit decrypts; same check.
+// Negative cases (wrong key, tampered byte, missing key index, no key) must
+// be refused by LiveKit and by us alike. The last line is
+// "N passed, N failed"; the exit status is 1 when anything failed.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+import { LiveKitCryptor, LIVEKIT_CLIENT_VERSION } from './livekit-worker.mjs';
+import {
+  CAPS, ENCODER_STREAMS, SFU_BLANK_FRAMES, captureStream, expectedPlaintext,
+  randomBytes, syntheticStreams,
+} from './frames.mjs';
+
+const MIN_FRAMES_EACH_WAY = 500;
+
+// Command line
+
+const OPTION_NAMES = {
+  '--bridge': 'bridge',
+  '--node-modules': 'nodeModules',
+  '--only': 'only',
+  '--engine': 'engine',
+};
+
+function parseArgs (argv) {
+  const args = { verbose: false, only: null, engine: 'element' };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i];
+    if (name === '--verbose' || name === '-v')
+      args.verbose = true;
+    else if (name in OPTION_NAMES)
+      args[OPTION_NAMES[name]] = argv[++i];
+    else
+      throw new Error(`unknown argument ${name}`);
+  }
+  if (!args.bridge || !args.nodeModules)
+    throw new Error('--bridge and --node-modules are required');
+  return args;
+}
+
+const args = parseArgs(process.argv.slice(2));
+
+// Results
+
+const startTime = Date.now();
+const results = { passed: 0, failed: 0 };
+const framesEachWay = { 'lk->gst': 0, 'gst->lk': 0 };
+
+function report (ok, line, details = []) {
+  if (ok)
+    results.passed++;
+  else
+    results.failed++;
+  if (!ok || args.verbose) {
+    const elapsed = ((Date.now() - startTime) / 1000).toFixed(1);
+    console.log(`${ok ? 'PASS' : 'FAIL'} ${line}` +
+        (args.verbose ? ` [${elapsed} s]` : ''));
+  }
+  if (!ok) {
+    for (const detail of details.slice(0, 4))
+      console.log(`     ${detail}`);
+  }
+}
+
+// Byte helpers
+
+const toHex = (bytes) => Buffer.from(bytes).toString('hex');
+const fromHex = (hex) => Uint8Array.from(Buffer.from(hex, 'hex'));
+
+function sameBytes (a, b) {
+  return a !== null && b !== null && a.length === b.length &&
+      Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+}
+
+function describeMismatch (label, got, want) {
+  if (got === null)
+    return `${label}: dropped (expected ${want.length} bytes)`;
+  let at = 0;
+  while (at < got.length && at < want.length && got[at] === want[at])
+    at++;
+  return `${label}: ${got.length} bytes, expected ${want.length}, ` +
+      `first difference at byte ${at}`;
+}
+
+// The GStreamer side: e2ee-interop-bridge serve
+
+class Bridge {
+  constructor (path) {
+    this.child = spawn(path, ['serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.waiting = [];
+    this.exited = false;
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      const resolve = this.waiting.shift();
+      if (resolve)
+        resolve(JSON.parse(line));
+    });
+    this.child.on('exit', (code, signal) => {
+      this.exited = true;
+      const failure = { ok: false,
+        error: `bridge exited (${signal ?? code})` };
+      for (const resolve of this.waiting.splice(0))
+        resolve(failure);
+    });
+  }
+
+  request (message) {
+    if (this.exited)
+      return Promise.resolve({ ok: false, error: 'bridge has exited' });
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.child.stdin.write(`${JSON.stringify(message)}\n`);
+    });
+  }
+
+  close () {
+    this.child.stdin.end();
+  }
+}
+
+const bridge = new Bridge(args.bridge);
+
+// Key setups, written once and applied to either side
+
+const KEYS = {
+  passA: { passphrase: 'gst-e2ee interop: passphrase A' },
+  passB: { passphrase: 'gst-e2ee interop: passphrase B' },
+  rawA: { rawHex: toHex(randomBytes(32, 0xa11ce)) },
+  rawB: { rawHex: toHex(randomBytes(32, 0xb0b)) },
+  raw16: { rawHex: toHex(randomBytes(16, 0x16)) },
+};
+
+function key (material, keyIndex, participant, makeCurrent = true) {
+  return { ...material, keyIndex, participant: participant ?? null,
+    makeCurrent };
+}
+
+async function liveKitWith (options, keys, ratchets = []) {
+  const lk = await LiveKitCryptor.create(args.nodeModules,
+      { keyProviderOptions: options });
+  for (const k of keys) {
+    await lk.setKey({
+      participant: k.participant ?? undefined,
+      passphrase: k.passphrase,
+      raw: k.rawHex !== undefined ? fromHex(k.rawHex) : undefined,
+      keyIndex: k.keyIndex,
+      makeCurrent: k.makeCurrent,
+    });
+  }
+  for (const r of ratchets) {
+    for (let i = 0; i < r.count; i++)
+      await lk.ratchet({ participant: r.participant ?? undefined,
+        keyIndex: r.keyIndex });
+  }
+  return lk;
+}
+
+function bridgeSetup (keys, ratchets = []) {
+  return [
+    ...keys.map((k) => ({ key: k })),
+    ...ratchets.map((r) => ({ ratchet: r })),
+  ];
+}
+
+// A case is one key setup (plus optional ratchets, SIF trailer, element
+// properties) run over some streams, in both directions unless told.
+
+function participantOf (c) {
+  return c.options.sharedKey === false ? c.sender : null;
+}
+
+function ratchetsBefore (c, index) {
+  const plan = c.midStreamRatchets;
+  if (!plan || index === 0 || index % plan.every !== 0 ||
+      index / plan.every > plan.times)
+    return [];
+  return [{ participant: participantOf(c), keyIndex: c.kid, count: 1 }];
+}
+
+function elementRequest (c, op, side, codec, frames) {
+  const keys = side.keys ?? (op === 'encrypt' ? c.senderKeys : c.receiverKeys);
+  return {
+    op,
+    engine: args.engine,
+    codec,
+    caps: CAPS[codec],
+    participant: c.sender,
+    provider: c.options,
+    sifTrailerHex: c.sif ? toHex(c.sif) : undefined,
+    setup: side.element?.ownProvider ? [] : bridgeSetup(keys,
+        op === 'encrypt' ? c.senderRatchets : []),
+    element: side.element,
+    frames,
+  };
+}
+
+/** Frames LiveKit's sender produced for `stream` under case `c`. */
+async function liveKitEncrypt (c, stream) {
+  const lk = await liveKitWith(c.options, c.senderKeys, c.senderRatchets);
+  await lk.openTrack('encode', { participant: c.sender, codec: stream.codec });
+  const out = [];
+  for (let i = 0; i < stream.frames.length; i++) {
+    for (const r of ratchetsBefore(c, i))
+      await lk.ratchet({ participant: r.participant ?? undefined,
+        keyIndex: r.keyIndex });
+    out.push(await lk.process({ data: stream.frames[i].data,
+      key: stream.frames[i].key, timestamp: i * 3000 }));
+  }
+  return { frames: out, errors: lk.errorsSince() };
+}
+
+/** Frames e2eeencrypt produced for `stream` under case `c`. */
+async function gstEncrypt (c, stream) {
+  const frames = stream.frames.map((f, i) => ({
+    hex: toHex(f.data),
+    key: f.key,
+    before: ratchetsBefore(c, i).map((r) => ({ ratchet: r })),
+  }));
+  const reply = await bridge.request(elementRequest(c, 'encrypt',
+      c.ourSender ?? {}, stream.codec, frames));
+  if (!reply.ok)
+    return { error: reply.error };
+  return {
+    frames: reply.frames.map((f) => (f.hex === null ? null : fromHex(f.hex))),
+    states: reply.frames.map((f) => f.states),
+  };
+}
+
+async function gstDecrypt (c, codec, frames) {
+  const reply = await bridge.request(elementRequest(c, 'decrypt',
+      c.ourReceiver ?? {}, codec, frames.map((f) => ({
+        hex: toHex(f.data), key: f.key,
+      }))));
+  if (!reply.ok)
+    return { error: reply.error };
+  return {
+    frames: reply.frames.map((f) => (f.hex === null ? null : fromHex(f.hex))),
+    states: reply.frames.flatMap((f) => f.states),
+  };
+}
+
+async function liveKitDecrypt (c, codec, frames) {
+  const lk = await liveKitWith(c.options, c.receiverKeys);
+  if (c.sif)
+    await lk.setSifTrailer(c.sif);
+  await lk.openTrack('decode', { participant: c.sender, codec });
+  const out = [];
+  for (const f of frames)
+    out.push(await lk.process({ data: f.data, key: f.key }));
+  return { frames: out, errors: lk.errorsSince() };
+}
+
+/**
+ * Checks what a sender produced: one frame per input frame, encrypted (not
+ * the plaintext) and ending in the IV length byte and the key index. Empty
+ * frames pass unchanged. Returns the problems found.
+ */
+function checkEncrypted (c, stream, encrypted) {
+  const problems = [];
+  stream.frames.forEach((frame, i) => {
+    const out = encrypted[i];
+    if (frame.data.length === 0) {
+      if (out === null || out.length !== 0)
+        problems.push(`${frame.label}: an empty frame must pass unchanged`);
+      return;
+    }
+    if (out === null)
+      problems.push(`${frame.label}: the sender dropped the frame`);
+    else if (out.length < frame.data.length + 30)
+      problems.push(`${frame.label}: ${out.length} bytes is not encrypted`);
+    else if (out[out.length - 2] !== 12 || out[out.length - 1] !== c.kid)
+      problems.push(`${frame.label}: trailer ${out[out.length - 2]} ` +
+          `${out[out.length - 1]}, expected 12 ${c.kid}`);
+  });
+  return problems;
+}
+
+/** SIF frames spliced in as LiveKit's SFU would, with what must come out. */
+function withServerInjectedFrames (c, stream, sent) {
+  const frames = stream.frames.map((f, i) => ({
+    data: sent[i], key: f.key, label: f.label,
+    expect: expectedPlaintext(stream.codec, f),
+  }));
+  const blank = c.sif && SFU_BLANK_FRAMES[stream.codec];
+  if (!blank)
+    return frames;
+  const sif = (n) => ({
+    data: Uint8Array.from([...blank, ...c.sif]), key: true,
+    label: `server-injected frame ${n}`, expect: blank,
+  });
+  frames.splice(Math.min(5, frames.length), 0, sif(1));
+  frames.splice(Math.min(12, frames.length), 0, sif(2));
+  return frames;
+}
+
+async function runDirection (c, stream, direction) {
+  const line = `${direction} ${c.name} ${stream.name}`;
+  const encrypt = direction === 'lk->gst' ? liveKitEncrypt : gstEncrypt;
+  const decrypt = direction === 'lk->gst' ? gstDecrypt : liveKitDecrypt;
+  const sent = await encrypt(c, stream);
+  if (sent.error) {
+    report(false, line, [`sender: ${sent.error}`]);
+    return;
+  }
+  const problems = checkEncrypted(c, stream, sent.frames);
+  if (problems.length > 0) {
+    report(false, `${line}: sender output`, problems);
+    return;
+  }
+  const frames = withServerInjectedFrames(c, stream, sent.frames);
+  const received = await decrypt(c, stream.codec, frames);
+  if (received.error) {
+    report(false, line, [`receiver: ${received.error}`]);
+    return;
+  }
+  const mismatches = [];
+  frames.forEach((f, i) => {
+    if (!sameBytes(received.frames[i], f.expect))
+      mismatches.push(describeMismatch(f.label, received.frames[i], f.expect));
+  });
+  const exact = frames.length - mismatches.length;
+  framesEachWay[direction] += exact;
+  if (mismatches.length > 0) {
+    const context = received.errors
+      ? `LiveKit errors: ${JSON.stringify(received.errors.slice(0, 2))}`
+      : `our states: ${JSON.stringify([...new Set(received.states)])}`;
+    mismatches.push(context);
+  }
+  report(mismatches.length === 0,
+      `${line}: ${exact}/${frames.length} frames byte-exact`, mismatches);
+}
+
+async function runCase (c, streams) {
+  const selected = c.streams(streams);
+  for (const direction of c.directions ?? ['lk->gst', 'gst->lk']) {
+    for (const stream of selected)
+      await runDirection(c, stream, direction);
+  }
+}
+
+// The matrix
+
+const DEFAULTS = { sharedKey: true, ratchetSalt: 'LKFrameEncryptionKey',
+  ratchetWindowSize: 8, failureTolerance: 10, keyringSize: 16, keySize: 128 };
+
+const all = (streams) => streams;
+const firstOfEach = (n) => (streams) => streams.map((s) => ({
+  ...s, frames: s.frames.slice(0, n),
+}));
+const only = (names, n = Infinity) => (streams) => streams
+    .filter((s) => names.includes(s.name))
+    .map((s) => ({ ...s, frames: s.frames.slice(0, n) }));
+
+function matrix () {
+  const cases = [
+    {
+      name: 'passphrase/shared/kid0', options: { ...DEFAULTS },
+      sender: 'alice', kid: 0,
+      senderKeys: [key(KEYS.passA, 0)], receiverKeys: [key(KEYS.passA, 0)],
+      streams: all,
+    },
+    {
+      name: 'raw/shared/kid0', options: { ...DEFAULTS },
+      sender: 'alice', kid: 0,
+      senderKeys: [key(KEYS.rawA, 0)], receiverKeys: [key(KEYS.rawA, 0)],
+      streams: all,
+    },
+    {
+      // The receiver holds keys for two participants and must pick alice's.
+      name: 'passphrase/per-participant/kid3',
+      options: { ...DEFAULTS, sharedKey: false },
+      sender: 'alice', kid: 3,
+      senderKeys: [key(KEYS.passA, 3, 'alice')],
+      receiverKeys: [key(KEYS.passB, 3, 'bob'), key(KEYS.passA, 3, 'alice')],
+      streams: firstOfEach(25),
+    },
+    {
+      name: 'raw/per-participant/kid7/aes-256',
+      options: { ...DEFAULTS, sharedKey: false, keySize: 256 },
+      sender: 'alice', kid: 7,
+      senderKeys: [key(KEYS.rawA, 7, 'alice')],
+      receiverKeys: [key(KEYS.rawA, 7, 'alice'), key(KEYS.rawB, 7, 'bob')],
+      streams: firstOfEach(25),
+    },
+    {
+      name: 'raw16/shared/kid2/custom-salt',
+      options: { ...DEFAULTS, ratchetSalt: 'gst-e2ee interop salt' },
+      sender: 'alice', kid: 2,
+      senderKeys: [key(KEYS.raw16, 2)], receiverKeys: [key(KEYS.raw16, 2)],
+      streams: firstOfEach(20),
+    },
+    {
+      name: 'passphrase/shared/kid15/aes-256/custom-salt',
+      options: { ...DEFAULTS, keySize: 256, ratchetSalt: 'another salt' },
+      sender: 'alice', kid: 15,
+      senderKeys: [key(KEYS.passB, 15)], receiverKeys: [key(KEYS.passB, 15)],
+      streams: firstOfEach(15),
+    },
+    {
+      // Keys at 0 and 4: LiveKit's sender makes 4 current; ours keeps 0
+      // current in the provider and is told key-index=4 on the element.
+      // Receivers hold both keys and must go by the frame's key index.
+      name: 'two-keys/kid4/element-key-index',
+      options: { ...DEFAULTS },
+      sender: 'alice', kid: 4,
+      senderKeys: [key(KEYS.rawB, 0), key(KEYS.rawA, 4)],
+      ourSender: { keys: [key(KEYS.rawA, 4, null, false), key(KEYS.rawB, 0)],
+        element: { keyIndex: 4 } },
+      receiverKeys: [key(KEYS.rawA, 4, null, false), key(KEYS.rawB, 0)],
+      streams: firstOfEach(15),
+    },
+    {
+      // The gst-launch route: the element makes its own key provider from
+      // its passphrase and key-index properties.
+      name: 'element-passphrase-property/kid1',
+      options: { ...DEFAULTS, ratchetWindowSize: 0, failureTolerance: -1 },
+      sender: 'alice', kid: 1,
+      senderKeys: [key(KEYS.passA, 1)], receiverKeys: [key(KEYS.passA, 1)],
+      ourSender: { element: { ownProvider: true,
+        passphrase: KEYS.passA.passphrase, keyIndex: 1 } },
+      ourReceiver: { element: { ownProvider: true,
+        passphrase: KEYS.passA.passphrase, keyIndex: 1 } },
+      streams: firstOfEach(15),
+    },
+    {
+      name: 'element-key-property/raw/kid0',
+      options: { ...DEFAULTS, ratchetWindowSize: 0, failureTolerance: -1 },
+      sender: 'alice', kid: 0,
+      senderKeys: [key(KEYS.rawB, 0)], receiverKeys: [key(KEYS.rawB, 0)],
+      ourSender: { element: { ownProvider: true, keyHex: KEYS.rawB.rawHex } },
+      ourReceiver: { element: { ownProvider: true, keyHex: KEYS.rawB.rawHex } },
+      streams: firstOfEach(15),
+    },
+    {
+      // The sender ratchets 3 times, one step every 10 frames; receivers
+      // start from the original key and follow through their ratchet window
+      // (LiveKit's receiver follows one step at a time).
+      name: 'ratchet-follow-3-steps/passphrase/per-participant',
+      options: { ...DEFAULTS, sharedKey: false },
+      sender: 'alice', kid: 0,
+      senderKeys: [key(KEYS.passB, 0, 'alice')],
+      receiverKeys: [key(KEYS.passB, 0, 'alice')],
+      midStreamRatchets: { every: 10, times: 3 },
+      streams: only(['vp8', 'opus'], 40),
+    },
+    {
+      name: 'ratchet-follow-3-steps/raw/shared/kid5',
+      options: { ...DEFAULTS },
+      sender: 'alice', kid: 5,
+      senderKeys: [key(KEYS.rawB, 5)], receiverKeys: [key(KEYS.rawB, 5)],
+      midStreamRatchets: { every: 10, times: 3 },
+      streams: only(['h264-x264-slices', 'h265', 'vp9'], 40),
+    },
+    {
+      name: 'sender-ratcheted-once/raw/per-participant',
+      options: { ...DEFAULTS, sharedKey: false },
+      sender: 'alice', kid: 0,
+      senderKeys: [key(KEYS.rawA, 0, 'alice')],
+      senderRatchets: [{ participant: 'alice', keyIndex: 0, count: 1 }],
+      receiverKeys: [key(KEYS.rawA, 0, 'alice')],
+      streams: only(['opus', 'h264-openh264-slices'], 20),
+    },
+    {
+      name: 'server-injected-frames/passphrase/shared',
+      options: { ...DEFAULTS },
+      sender: 'alice', kid: 0,
+      sif: Uint8Array.from(Buffer.from('gst-e2ee-sif-trailer-00')),
+      senderKeys: [key(KEYS.passA, 0)], receiverKeys: [key(KEYS.passA, 0)],
+      streams: only(['vp8', 'opus', 'h264-x264-slices'], 20),
+    },
+  ];
+  // Our receiver recovers several ratchet steps at once (LiveKit's cannot:
+  // 2.23.0 retries with the one-step key only), so only lk->gst here.
+  for (const steps of [2, 3]) {
+    cases.push({
+      name: `sender-ratcheted-${steps}-steps-at-once/passphrase/shared`,
+      options: { ...DEFAULTS },
+      sender: 'alice', kid: 0,
+      senderKeys: [key(KEYS.passA, 0)],
+      senderRatchets: [{ participant: null, keyIndex: 0, count: steps }],
+      receiverKeys: [key(KEYS.passA, 0)],
+      streams: only(['vp8', 'h265'], 10),
+      directions: ['lk->gst'],
+    });
+  }
+  return cases;
+}
+
+// Negative cases: both receivers must refuse the same frames.
+
+/** Flips one byte at `offset` (negative: from the end). */
+function tamper (data, offset) {
+  const copy = Uint8Array.from(data);
+  const at = offset < 0 ? copy.length + offset : offset;
+  copy[at] ^= 0x40;
+  return copy;
+}
+
+async function refusedByBoth (name, c, codec, frames, expect) {
+  // A control frame first and last: the receivers accept the right frame,
+  // so a refusal is the bad frame's doing and never poisons the key.
+  const ours = await gstDecrypt(c, codec, frames);
+  const theirs = await liveKitDecrypt(c, codec, frames);
+  frames.forEach((f, i) => {
+    const want = f.bad ? null : f.expect;
+    const check = (got) => (want === null ? got === null
+      : sameBytes(got, want));
+    const oursOk = !ours.error && check(ours.frames[i]);
+    const theirsOk = check(theirs.frames[i]);
+    report(oursOk && theirsOk,
+        `negative ${name}: ${f.label} ${f.bad ? 'refused' : 'accepted'} by ` +
+        'LiveKit and by e2eedecrypt', [
+          `e2eedecrypt: ${ours.error ?? (ours.frames[i] ? 'passed it'
+            : 'dropped it')}, LiveKit: ${theirs.frames[i] ? 'passed it'
+            : 'dropped it'}`,
+        ]);
+  });
+  if (expect) {
+    const reasons = [...new Set(theirs.errors.map((e) => e.reason))];
+    const states = [...new Set(ours.states ?? [])];
+    report(reasons.includes(expect.livekit) && states.includes(expect.ours),
+        `negative ${name}: LiveKit reports ${expect.livekit}, ` +
+        `e2eedecrypt posts state ${expect.ours}`,
+        [`LiveKit: ${JSON.stringify(reasons)}, ours: ${JSON.stringify(states)}`]);
+  }
+}
+
+async function runNegativeCases (streams) {
+  const base = {
+    options: { ...DEFAULTS }, sender: 'alice', kid: 0,
+    senderKeys: [key(KEYS.rawA, 0)], receiverKeys: [key(KEYS.rawA, 0)],
+  };
+  const pick = only(['vp8', 'opus', 'h264-x264-slices'], 3)(streams);
+  for (const stream of pick) {
+    for (const source of ['LiveKit', 'e2eeencrypt']) {
+      const sent = source === 'LiveKit'
+        ? await liveKitEncrypt(base, stream)
+        : await gstEncrypt(base, stream);
+      if (sent.error || sent.frames.some((f) => f === null)) {
+        report(false, `negative ${stream.name}: ${source} encrypts`,
+            [sent.error ?? 'a frame was dropped']);
+        continue;
+      }
+      const good = (i, label) => ({ data: sent.frames[i], key: stream.frames[i].key,
+        expect: expectedPlaintext(stream.codec, stream.frames[i]),
+        label: `${label} (control)` });
+      const bad = (data, i, label) => ({ data, key: stream.frames[i].key,
+        bad: true, label });
+      const tag = `${stream.name}, ${source}'s frames`;
+
+      // Tampering: clear header (the AAD), ciphertext, tag, IV.
+      const f0 = sent.frames[1];
+      // A byte of the clear header that is not part of a start code.
+      const headerAt = { opus: 0, vp8: 1, h264: 5 }[stream.codec];
+      await refusedByBoth(`tampered byte, ${tag}`, base, stream.codec, [
+        good(0, 'frame 0'),
+        bad(tamper(f0, headerAt), 1, `byte ${headerAt} (clear header)`),
+        bad(tamper(f0, Math.floor(f0.length / 2)), 1, 'middle byte'),
+        bad(tamper(f0, -20), 1, 'a tag byte'),
+        bad(tamper(f0, -5), 1, 'an IV byte'),
+        good(2, 'frame 2'),
+      ]);
+
+      // The wrong key: raw (receiver window 8: ratcheting does not help).
+      await refusedByBoth(`wrong key, ${tag}`,
+          { ...base, receiverKeys: [key(KEYS.rawB, 0)] }, stream.codec,
+          [0, 1, 2].map((i) => bad(sent.frames[i], i, `frame ${i}`)),
+          { livekit: 'InvalidKey', ours: 'decryption-failed' });
+
+      // Frames with key index 0, the receiver's key sits at index 5 only.
+      await refusedByBoth(`missing key index, ${tag}`,
+          { ...base, receiverKeys: [key(KEYS.rawA, 5)] }, stream.codec,
+          [0, 1, 2].map((i) => bad(sent.frames[i], i, `frame ${i} (kid 0)`)),
+          { livekit: 'MissingKey', ours: 'missing-key' });
+    }
+    // The wrong passphrase with the ratchet window off.
+    const passCase = { ...base, options: { ...DEFAULTS, ratchetWindowSize: 0 },
+      senderKeys: [key(KEYS.passA, 0)], receiverKeys: [key(KEYS.passB, 0)] };
+    const lkSent = await liveKitEncrypt(passCase, stream);
+    const gstSent = await gstEncrypt(passCase, stream);
+    if (gstSent.error) {
+      report(false, `negative wrong passphrase ${stream.name}`, [gstSent.error]);
+      continue;
+    }
+    await refusedByBoth(`wrong passphrase, ${stream.name}`, passCase,
+        stream.codec, [
+          ...lkSent.frames.slice(0, 2).map((d, i) => bad2(d, stream, i,
+              'LiveKit')),
+          ...gstSent.frames.slice(0, 2).map((d, i) => bad2(d, stream, i,
+              'e2eeencrypt')),
+        ]);
+  }
+  await senderWithoutKey(pick[0]);
+}
+
+function bad2 (data, stream, i, source) {
+  return { data, key: stream.frames[i].key, bad: true,
+    label: `${source}'s frame ${i}` };
+}
+
+// A sender with no key at its index drops frames; it never sends plaintext.
+async function senderWithoutKey (stream) {
+  const c = { options: { ...DEFAULTS }, sender: 'alice', kid: 0,
+    senderKeys: [] };
+  const frames = stream.frames.slice(0, 3);
+  const lk = await liveKitWith(c.options, []);
+  await lk.openTrack('encode', { participant: 'alice', codec: stream.codec });
+  const theirs = [];
+  for (const f of frames)
+    theirs.push(await lk.process({ data: f.data, key: f.key }));
+  const ours = await gstEncrypt(c, { ...stream, frames });
+  frames.forEach((f, i) => {
+    report(!ours.error && ours.frames[i] === null && theirs[i] === null,
+        `negative no key: ${stream.name} ${f.label} dropped by LiveKit's ` +
+        'sender and by e2eeencrypt', [
+          `e2eeencrypt: ${ours.error ?? (ours.frames[i] ? 'sent it'
+            : 'dropped it')}, LiveKit: ${theirs[i] ? 'sent it' : 'dropped it'}`,
+        ]);
+  });
+}
+
+// The oracle: LiveKit's own sender -> receiver round trip must give what
+// expectedPlaintext() says, so the expectations are LiveKit's, not ours.
+
+async function checkOracle (streams) {
+  const c = { options: { ...DEFAULTS }, sender: 'alice', kid: 0,
+    senderKeys: [key(KEYS.rawA, 0)], receiverKeys: [key(KEYS.rawA, 0)] };
+  for (const stream of streams) {
+    const sent = await liveKitEncrypt(c, stream);
+    const frames = stream.frames.map((f, i) => ({ data: sent.frames[i],
+      key: f.key }));
+    const back = await liveKitDecrypt(c, stream.codec, frames);
+    const wrong = stream.frames
+        .map((f, i) => [f, back.frames[i]])
+        .filter(([f, got]) => !sameBytes(got,
+            expectedPlaintext(stream.codec, f)))
+        .map(([f, got]) => describeMismatch(f.label, got,
+            expectedPlaintext(stream.codec, f)));
+    report(wrong.length === 0, `oracle: LiveKit -> LiveKit ${stream.name} ` +
+        'gives the expected plaintext', wrong);
+  }
+}
+
+// Main
+
+async function captureAll () {
+  const streams = [];
+  for (const spec of ENCODER_STREAMS) {
+    try {
+      const stream = await captureStream(args.bridge, spec);
+      report(stream.frames.length >= spec.count - 2,
+          `capture ${spec.name}: ${stream.frames.length} frames`,
+          [`expected ${spec.count}`]);
+      streams.push(stream);
+    } catch (e) {
+      report(false, `capture ${spec.name}`, [e.message]);
+    }
+  }
+  return [...streams, ...syntheticStreams()];
+}
+
+async function main () {
+  console.log(`LiveKit interop: livekit-client ${LIVEKIT_CLIENT_VERSION}, ` +
+      `Node ${process.version}, GStreamer side: ${args.engine === 'core'
+        ? 'E2eeFrameCryptor (core)' : 'e2eeencrypt/e2eedecrypt elements'}`);
+  const streams = await captureAll();
+  console.log(`frames: ${streams.map((s) => `${s.name} ${s.frames.length}`)
+      .join(', ')}`);
+  await checkOracle(streams);
+  for (const c of matrix()) {
+    if (args.only && !c.name.includes(args.only))
+      continue;
+    await runCase(c, streams);
+  }
+  if (!args.only || 'negative'.includes(args.only))
+    await runNegativeCases(streams);
+  if (!args.only) {
+    for (const [direction, count] of Object.entries(framesEachWay)) {
+      report(count >= MIN_FRAMES_EACH_WAY,
+          `${direction}: ${count} frames byte-exact (at least ` +
+          `${MIN_FRAMES_EACH_WAY} required)`);
+    }
+  }
+  bridge.close();
+  console.log(`frames byte-exact: LiveKit -> e2eedecrypt ` +
+      `${framesEachWay['lk->gst']}, e2eeencrypt -> LiveKit ` +
+      `${framesEachWay['gst->lk']} (${((Date.now() - startTime) / 1000)
+        .toFixed(1)} s)`);
+  console.log(`${results.passed} passed, ${results.failed} failed`);
+  process.exitCode = results.failed > 0 ? 1 : 0;
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log(`${results.passed} passed, ${results.failed + 1} failed`);
+  process.exit(1);
+});

@@ -54,7 +54,8 @@
  *
  * ## Example pipelines
  * |[
- * gst-launch-1.0 videotestsrc ! x264enc tune=zerolatency key-int-max=30 !
+ * gst-launch-1.0 videotestsrc ! video/x-raw,format=I420 !
+ *     x264enc tune=zerolatency key-int-max=30 !
  *     h264parse config-interval=-1 !
  *     video/x-h264,stream-format=byte-stream,alignment=au !
  *     e2eeencrypt passphrase=secret ! e2eertph264pay mtu=1200 !

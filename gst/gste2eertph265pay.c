@@ -55,7 +55,8 @@
  *
  * ## Example pipelines
  * |[
- * gst-launch-1.0 videotestsrc ! x265enc tune=zerolatency key-int-max=30 !
+ * gst-launch-1.0 videotestsrc ! video/x-raw,format=I420 !
+ *     x265enc tune=zerolatency key-int-max=30 !
  *     h265parse config-interval=-1 !
  *     video/x-h265,stream-format=byte-stream,alignment=au !
  *     e2eeencrypt passphrase=secret ! e2eertph265pay mtu=1200 !

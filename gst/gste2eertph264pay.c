@@ -32,7 +32,14 @@
  * unit that fits the MTU goes into a single NAL unit packet, or together
  * with its small neighbours into a STAP-A packet (parameter sets); a larger
  * one is cut into FU-A fragments. The last packet of the access unit has
- * the marker bit set.
+ * the marker bit set: `rtph264depay` relies on it, otherwise it looks for
+ * access unit boundaries in slice headers.
+ *
+ * Input is byte-stream only. With avc, the parameter sets usually live
+ * in `codec_data` only; carried out of band they can't be part of the
+ * authenticated clear header, and put back in band on the receiving side
+ * they change it. Convert with `h264parse config-interval=-1` in front of the
+ * encryptor instead, which also repeats them before every key frame.
  *
  * The output caps carry no `sprop-parameter-sets`: the parameter sets stay
  * in clear in every key frame (they are part of the authenticated clear

@@ -33,7 +33,15 @@
  * unit that fits the MTU goes into a single NAL unit packet, or together
  * with its small neighbours into an aggregation packet (parameter sets); a
  * larger one is cut into fragmentation units. The last packet of the access
- * unit has the marker bit set.
+ * unit has the marker bit set: `rtph265depay` relies on it, otherwise it
+ * looks for access unit boundaries in the first byte after a slice's NAL
+ * unit header, which is ciphertext.
+ *
+ * Input is byte-stream only. With hvc1/hev1, the parameter sets usually live
+ * in `codec_data` only; carried out of band they can't be part of the
+ * authenticated clear header, and put back in band on the receiving side
+ * they change it. Convert with `h265parse config-interval=-1` in front of the
+ * encryptor instead, which also repeats them before every key frame.
  *
  * The output caps carry no `sprop-vps`/`sprop-sps`/`sprop-pps`: the
  * parameter sets stay in clear in every key frame (they are part of the

@@ -48,7 +48,8 @@ run_h264 (const RoundTrip * rt, FrameLog * log)
   gchar *description;
 
   description = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
-      "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! %s ! h264parse ! "
+      "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+      "%s ! h264parse ! "
       "video/x-h264,stream-format=byte-stream,alignment=au ! %s ! %s mtu=400 ! "
       "%s%s rtph264depay ! "
       "video/x-h264,stream-format=byte-stream,alignment=au ! %s ! "
@@ -403,7 +404,9 @@ GST_END_TEST;
  * AAD): the decryptor rejects it, every later frame is fine. */
 GST_START_TEST (test_sprop_first_frame_fails_authentication)
 {
-  RoundTrip rt = { X264ENC, "e2eertph264pay", WITH_SPROP, {KEYS_PASSPHRASE, 0} };
+  RoundTrip rt = { X264ENC, "e2eertph264pay", WITH_SPROP,
+    {KEYS_PASSPHRASE, 0}
+  };
   FrameLog log;
   guint i;
 

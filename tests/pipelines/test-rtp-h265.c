@@ -27,7 +27,8 @@
 /* VPS, SPS and PPS of a 320x240 x265 stream, as rtph265pay puts them in
  * caps. */
 #define SPROP_VPS "QAEMAf//AWAAAAMAkAAAAwAAAwA/ugJA"
-#define SPROP_SPS "QgEBAWAAAAMAkAAAAwAAAwA/oAoIDxZbpKTC//AAEAAWoMDAwIAAAAMAgAAADwQ="
+#define SPROP_SPS \
+    "QgEBAWAAAAMAkAAAAwAAAwA/oAoIDxZbpKTC//AAEAAWoMDAwIAAAAMAgAAADwQ="
 #define SPROP_PPS "RAHAcYMS"
 
 typedef struct
@@ -46,7 +47,8 @@ run_h265 (const RoundTrip * rt, FrameLog * log)
   gchar *description;
 
   description = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
-      "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! %s ! h265parse ! "
+      "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
+      "%s ! h265parse ! "
       "video/x-h265,stream-format=byte-stream,alignment=au ! %s ! %s mtu=400 ! "
       "%s%s rtph265depay ! "
       "video/x-h265,stream-format=byte-stream,alignment=au ! %s ! "
@@ -323,7 +325,9 @@ GST_END_TEST;
  * AAD): the decryptor rejects it, every later frame is fine. */
 GST_START_TEST (test_sprop_first_frame_fails_authentication)
 {
-  RoundTrip rt = { X265ENC, "e2eertph265pay", WITH_SPROP, {KEYS_PASSPHRASE, 0} };
+  RoundTrip rt = { X265ENC, "e2eertph265pay", WITH_SPROP,
+    {KEYS_PASSPHRASE, 0}
+  };
   FrameLog log;
   guint i;
 

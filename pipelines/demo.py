@@ -34,7 +34,8 @@ WIDTH, HEIGHT = 320, 240
 VIDEO_PORT, EAVESDROP_PORT, AUDIO_PORT = 5106, 5116, 5104
 
 SENDER = f"""
-  videotestsrc is-live=true pattern=ball num-buffers={{frames}}
+  videotestsrc is-live=true pattern=ball background-color=0xff205080
+      num-buffers={{frames}}
     ! video/x-raw,width={WIDTH},height={HEIGHT},framerate=30/1
     ! vp8enc deadline=1 keyframe-max-dist=30 ! identity name=video_plain
     ! e2eeencrypt name=video_enc key-file={{key}}
@@ -47,6 +48,9 @@ SENDER = f"""
     ! rtpopuspay pt=111 ! udpsink host=127.0.0.1 port={AUDIO_PORT}
 """
 
+LABEL = ('textoverlay text="{text}" valignment=top halignment=left '
+         'font-desc="Sans 10" shaded-background=true')
+
 VIDEO_CAPS = ("application/x-rtp,media=video,encoding-name=VP8,"
               "clock-rate=90000,payload=96")
 AUDIO_CAPS = ("application/x-rtp,media=audio,encoding-name=OPUS,"
@@ -56,7 +60,8 @@ RECEIVER = f"""
   udpsrc address=127.0.0.1 port={VIDEO_PORT} caps="{VIDEO_CAPS}"
     ! rtpjitterbuffer latency=200 ! rtpvp8depay
     ! e2eedecrypt name=video_dec key-file={{key}} ! identity name=video_out
-    ! vp8dec ! videoconvert ! video/x-raw,format=RGB ! appsink name=video_sink
+    ! vp8dec ! videoconvert ! {LABEL.format(text="receiver with the key")}
+    ! videoconvert ! video/x-raw,format=RGB ! appsink name=video_sink
         emit-signals=true sync=false
   udpsrc address=127.0.0.1 port={AUDIO_PORT} caps="{AUDIO_CAPS}"
     ! rtpjitterbuffer latency=200 ! rtpopusdepay
@@ -67,6 +72,7 @@ RECEIVER = f"""
 EAVESDROPPER = f"""
   udpsrc address=127.0.0.1 port={EAVESDROP_PORT} caps="{VIDEO_CAPS}"
     ! rtpjitterbuffer latency=200 ! rtpvp8depay ! vp8dec max-errors=-1
+    ! videoconvert ! {LABEL.format(text="receiver without the key")}
     ! videoconvert ! video/x-raw,format=RGB ! appsink name=video_sink
         emit-signals=true sync=false
 """
@@ -142,6 +148,22 @@ def side_by_side(left, right, gap=8):
         rows += b"\xff" * (gap * 3)
         rows += right[y * WIDTH * 3:(y + 1) * WIDTH * 3]
     return bytes(rows), width
+
+
+def label_panel(text):
+    """A dark WIDTHxHEIGHT RGB picture that says @text, for when a decoder
+    produced no picture at all."""
+    pipeline = Gst.parse_launch(
+        "videotestsrc pattern=solid-color foreground-color=0xff303030 "
+        f"num-buffers=1 ! video/x-raw,width={WIDTH},height={HEIGHT} "
+        f'! textoverlay text="{text}" valignment=center halignment=center '
+        'font-desc="Sans 10" wrap-mode=word ! videoconvert '
+        "! video/x-raw,format=RGB ! appsink name=sink")
+    pipeline.set_state(Gst.State.PLAYING)
+    sample = pipeline.get_by_name("sink").emit("pull-sample")
+    picture = buffer_bytes(sample.get_buffer())
+    pipeline.set_state(Gst.State.NULL)
+    return picture
 
 
 def compare(sent, received):
@@ -225,14 +247,15 @@ def run(frames, png_path):
     if pictures:
         index = min(len(pictures), len(eavesdropped) or len(pictures)) - 1
         index = max(0, min(index, len(pictures) // 2))
-        right = (eavesdropped[index] if eavesdropped
-                 else b"\x00" * (WIDTH * HEIGHT * 3))
+        right = (eavesdropped[index] if eavesdropped else label_panel(
+            f"receiver without the key: its decoder rejected all "
+            f"{len(wire_video)} frames"))
         rows, width = side_by_side(pictures[index], right)
         write_png(png_path, rows, width, HEIGHT)
         print(f"wrote {png_path}: left, frame {index} as the receiver "
               f"decrypted it; right, what a receiver without the key decodes"
               + ("" if eavesdropped else " (nothing: its decoder rejected "
-                 "every frame, shown black)"))
+                 "every frame)"))
 
     verified = (len(out_video) >= 0.95 * len(plain_video) > 0
                 and video_exact == len(out_video)

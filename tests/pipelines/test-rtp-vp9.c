@@ -591,6 +591,50 @@ GST_START_TEST (test_descriptors_without_resolution)
 
 GST_END_TEST;
 
+/* What rtpvp9depay needs, since it does not parse the frame either: it
+ * drops everything until a frame whose packets all have P=0 (a key frame),
+ * and takes its output caps from the scalability structure's frame size. */
+GST_START_TEST (test_depayloader_needs_key_frame_descriptor)
+{
+  GstHarness *h = gst_harness_new_parse ("e2eertpvp9pay mtu=600 ! "
+      "rtpvp9depay");
+  GstBuffer *out;
+  GstCaps *caps;
+  GstStructure *s;
+  gint width = 0, height = 0;
+
+  gst_harness_set_src_caps_str (h, "video/x-vp9, width=320, height=240");
+  fail_unless_equals_int (gst_harness_push (h, patterned_frame (800, FALSE,
+              0)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  fail_unless_equals_int (gst_harness_push (h, patterned_frame (1500, TRUE,
+              GST_SECOND / 30)), GST_FLOW_OK);
+  out = gst_harness_try_pull (h);
+  fail_unless (out != NULL, "rtpvp9depay dropped the frame");
+  fail_unless_equals_int (gst_buffer_get_size (out), 1500);
+  fail_if (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DELTA_UNIT));
+  gst_buffer_unref (out);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  s = gst_caps_get_structure (caps, 0);
+  fail_unless (gst_structure_get_int (s, "width", &width));
+  fail_unless (gst_structure_get_int (s, "height", &height));
+  fail_unless_equals_int (width, 320);
+  fail_unless_equals_int (height, 240);
+  gst_caps_unref (caps);
+
+  fail_unless_equals_int (gst_harness_push (h, patterned_frame (800, FALSE,
+              GST_SECOND / 15)), GST_FLOW_OK);
+  out = gst_harness_try_pull (h);
+  fail_unless (out != NULL, "rtpvp9depay dropped the frame");
+  fail_unless_equals_int (gst_buffer_get_size (out), 800);
+  fail_unless (GST_BUFFER_FLAG_IS_SET (out, GST_BUFFER_FLAG_DELTA_UNIT));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 rtp_vp9_suite (void)
 {
@@ -601,6 +645,7 @@ rtp_vp9_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_descriptors);
   tcase_add_test (tc, test_descriptors_without_resolution);
+  tcase_add_test (tc, test_depayloader_needs_key_frame_descriptor);
   tcase_add_test (tc, test_plaintext_round_trip);
   tcase_add_test (tc, test_fake_cipher_round_trip);
   tcase_add_test (tc, test_stock_payloader_fails_on_fake_cipher);

@@ -528,6 +528,49 @@ seal_frame (E2eeAead * aead, const guint8 * frame, gsize frame_len,
   return TRUE;
 }
 
+/* LiveKit's receiver splits the frame it receives, not the plaintext. For
+ * H.264 and H.265 the two agree, except for one deterministic case: a
+ * slice NAL unit starting in the plaintext's last three bytes is not seen
+ * by the sender's scan (it only looks below len - 3) but is seen by the
+ * receiver's, where encrypted bytes follow it. This only concerns frames
+ * shorter than a VP8 key frame header + 3 bytes (the fallback header is at
+ * most 10 bytes; later NAL units are encrypted), and LiveKit's own sender
+ * gets it wrong. We split such a frame where the receiver will: the
+ * plaintext followed by three bytes that cannot start a NAL unit. When
+ * that split would need bytes past the frame (the frame ends in the slice
+ * NAL unit's header byte), no receiver can decrypt it: refuse. */
+#define RECEIVER_VIEW_MAX_LENGTH 16
+#define RECEIVER_VIEW_PADDING 3
+
+static gboolean
+split_as_receiver_will (E2eeCodec codec, E2eeFrameType frame_type,
+    const guint8 * frame, gsize frame_len, E2eeFrameSplit * split,
+    GError ** error)
+{
+  guint8 padded[RECEIVER_VIEW_MAX_LENGTH + RECEIVER_VIEW_PADDING];
+  E2eeFrameSplit receiver;
+
+  *split = e2ee_frame_format_split (codec, frame_type, frame, frame_len);
+  if (split->nal_processing || frame_len > RECEIVER_VIEW_MAX_LENGTH
+      || (codec != E2EE_CODEC_H264 && codec != E2EE_CODEC_H265))
+    return TRUE;
+
+  memcpy (padded, frame, frame_len);
+  memset (padded + frame_len, 0xff, RECEIVER_VIEW_PADDING);
+  receiver = e2ee_frame_format_split (codec, frame_type, padded,
+      frame_len + RECEIVER_VIEW_PADDING);
+  if (!receiver.nal_processing)
+    return TRUE;
+  if (receiver.header_len > frame_len) {
+    g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
+        "Frame of %" G_GSIZE_FORMAT " bytes ends in a slice NAL unit header "
+        "byte; LiveKit receivers cannot split it, dropped", frame_len);
+    return FALSE;
+  }
+  *split = receiver;
+  return TRUE;
+}
+
 static gboolean
 encrypt_locked (E2eeFrameCryptor * self, const guint8 * frame,
     gsize frame_len, E2eeFrameType frame_type, guint8 * out, gsize * out_len,
@@ -561,7 +604,12 @@ encrypt_locked (E2eeFrameCryptor * self, const guint8 * frame,
   }
 
   kid = entry->used_index;
-  split = e2ee_frame_format_split (self->codec, frame_type, frame, frame_len);
+  if (!split_as_receiver_will (self->codec, frame_type, frame, frame_len,
+          &split, error)) {
+    set_state (self, E2EE_STATE_ENCRYPTION_FAILED, entry->used_index,
+        change);
+    return FALSE;
+  }
   e2ee_iv_generator_next (&self->iv, iv);
 
   if (split.nal_processing)
@@ -1141,8 +1189,10 @@ e2ee_frame_cryptor_get_max_encrypted_size (E2eeFrameCryptor * cryptor,
  *
  * Returns: %TRUE with the frame in @out; %FALSE with @error set
  *   (%E2EE_ERROR_MISSING_KEY: no key, drop the frame; %E2EE_ERROR_NO_SPACE,
- *   %E2EE_ERROR_ENCRYPTION_FAILED, %E2EE_ERROR_INTERNAL). Nothing usable is
- *   in @out on failure.
+ *   %E2EE_ERROR_ENCRYPTION_FAILED, %E2EE_ERROR_INTERNAL,
+ *   %E2EE_ERROR_MALFORMED_FRAME for an H.264/H.265 frame of a few bytes
+ *   that ends in its slice NAL unit's header byte, which no LiveKit
+ *   receiver could split). Nothing usable is in @out on failure.
  */
 gboolean
 e2ee_frame_cryptor_encrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,

@@ -24,7 +24,16 @@
  *    an H.265 slice, which is why H.264 is tried first over the whole frame.
  *  - A frame with leading bytes before its first start code, or with no
  *    slice NAL unit, falls back to the VP8 rule without escaping.
- *  - NAL units that start within the last three bytes are not seen. */
+ *  - NAL units that start within the last three bytes are not seen.
+ *
+ * The fallback is fragile, in LiveKit as here: the receiver scans the
+ * frame it receives, clear bytes followed by ciphertext, so a fallback
+ * frame whose clear bytes end in a start code, or whose ciphertext happens
+ * to hold 00 00 01 and a slice-type byte (about one frame in 2^26 per
+ * byte), is split differently by the receiver and fails to decrypt. Real
+ * H.264/H.265 access units always carry a slice; the fallback only meets
+ * malformed input. (The one deterministic case, a slice starting in the
+ * last three bytes of a tiny frame, is handled by the encryptor.) */
 
 #include "keyring/e2ee-frame-format.h"
 

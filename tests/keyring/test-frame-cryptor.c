@@ -443,9 +443,20 @@ round_trip (E2eeCodec codec, const guint8 * frame, gsize len,
   E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL, codec);
   E2eeFrameSplit split = e2ee_frame_format_split (codec, type, frame, len);
   gsize enc_len, dec_len, expected_len = len;
+  guint8 padded[16 + 3];
   guint8 *encrypted, *decrypted = NULL;
   guint8 *expected = g_malloc (len * 2 + 8);
   GError *error = NULL;
+
+  /* Tiny H.26x frames are split as the receiver will see them (see
+   * test_tiny_h26x): as if three more bytes followed. */
+  if (!split.nal_processing && len <= 16) {
+    memcpy (padded, frame, len);
+    memset (padded + len, 0xff, 3);
+    split = e2ee_frame_format_split (codec, type, padded, len + 3);
+    if (!split.nal_processing || split.header_len > len)
+      split = e2ee_frame_format_split (codec, type, frame, len);
+  }
 
   /* What the receiver gets back: the header normalised. */
   if (split.nal_processing) {
@@ -509,6 +520,50 @@ test_round_trips (void)
     make_vp8_frame (frame, sizeof (frame), TRUE, 3);
     round_trip (codec, frame, sizeof (frame), E2EE_FRAME_TYPE_AUTO);
   }
+}
+
+/* H.264 frames of a few bytes whose slice starts in their last three
+ * bytes: the sender splits them where the receiver (which sees the longer
+ * encrypted frame) will, so they round-trip; one that ends in the slice
+ * NAL header byte cannot be split by any receiver and is refused. */
+static void
+test_tiny_h26x (void)
+{
+  static const guint8 slice_at_len_minus_2[] = { 0, 0, 0, 1, 0x65, 0x88 };
+  static const guint8 slice_at_len_minus_3[] = { 0, 0, 0, 1, 0x65, 0x88,
+    0x84
+  };
+  static const guint8 sps_then_slice[] = { 0, 0, 0, 1, 0x67, 0x42, 0, 0, 1,
+    0x65, 0x88
+  };
+  static const guint8 h265_slice_at_end[] = { 0, 0, 0, 1, 0x26, 0x01 };
+  static const guint8 ends_in_slice_header[] = { 0, 0, 0, 1, 0x41 };
+  E2eeKeyProvider *provider = provider_with_key (4);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  guint8 out[64];
+  GError *error = NULL;
+  gsize len;
+
+  round_trip (E2EE_CODEC_H264, slice_at_len_minus_2,
+      sizeof (slice_at_len_minus_2), E2EE_FRAME_TYPE_AUTO);
+  round_trip (E2EE_CODEC_H264, slice_at_len_minus_3,
+      sizeof (slice_at_len_minus_3), E2EE_FRAME_TYPE_AUTO);
+  round_trip (E2EE_CODEC_H264, sps_then_slice, sizeof (sps_then_slice),
+      E2EE_FRAME_TYPE_DELTA);
+  round_trip (E2EE_CODEC_H265, h265_slice_at_end,
+      sizeof (h265_slice_at_end), E2EE_FRAME_TYPE_AUTO);
+
+  g_assert_false (e2ee_frame_cryptor_encrypt (enc, ends_in_slice_header,
+          sizeof (ends_in_slice_header), E2EE_FRAME_TYPE_AUTO, out,
+          sizeof (out), &len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME);
+  g_clear_error (&error);
+  g_assert_cmpint (e2ee_frame_cryptor_get_state (enc), ==,
+      E2EE_STATE_ENCRYPTION_FAILED);
+
+  g_object_unref (enc);
+  g_object_unref (provider);
 }
 
 /* The worst H.26x frame for growth: 3-byte start codes in the header and
@@ -1049,6 +1104,7 @@ main (int argc, char **argv)
   g_test_add_func ("/frame-cryptor/encryption-type-none",
       test_encryption_type_none);
   g_test_add_func ("/frame-cryptor/round-trips", test_round_trips);
+  g_test_add_func ("/frame-cryptor/tiny-h26x", test_tiny_h26x);
   g_test_add_func ("/frame-cryptor/encrypt/max-encrypted-size",
       test_max_encrypted_size);
   g_test_add_func ("/frame-cryptor/bad-input/truncated",

@@ -19,7 +19,7 @@
  * elements: "encrypt" and "decrypt" are identities, a probe appends a
  * trailer shaped like LiveKit's (29 bytes that hold no zero, so no start
  * code can appear, then key index 0x00) and the probe on the receiving side
- * strips it again after checking its last byte. */
+ * strips it again after checking it byte for byte. */
 
 #pragma once
 
@@ -49,6 +49,8 @@ typedef struct
   GMutex lock;
   GPtrArray *before;            /* GBytes: frames entering "encrypt" */
   GPtrArray *after;             /* GBytes: frames leaving "decrypt" */
+  GPtrArray *trailers;          /* GBytes: the fake trailer of each frame */
+  guint fake_checked;           /* frames that reached the fake decryptor */
   guint fake_rejected;          /* frames whose fake trailer was damaged */
 } FrameLog;
 
@@ -58,6 +60,9 @@ frame_log_init (FrameLog * log)
   g_mutex_init (&log->lock);
   log->before = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   log->after = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  log->trailers =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  log->fake_checked = 0;
   log->fake_rejected = 0;
 }
 
@@ -66,6 +71,7 @@ frame_log_clear (FrameLog * log)
 {
   g_ptr_array_unref (log->before);
   g_ptr_array_unref (log->after);
+  g_ptr_array_unref (log->trailers);
   g_mutex_clear (&log->lock);
 }
 
@@ -94,6 +100,7 @@ record_frame (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 static GstPadProbeReturn
 append_fake_trailer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
+  FrameLog *log = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   guint8 trailer[FAKE_TRAILER_SIZE];
   guint i;
@@ -102,10 +109,38 @@ append_fake_trailer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     trailer[i] = g_random_int_range (1, 256);
   trailer[FAKE_TRAILER_SIZE - 1] = 0x00;        /* key index 0 */
 
+  g_mutex_lock (&log->lock);
+  g_ptr_array_add (log->trailers, g_bytes_new (trailer, sizeof (trailer)));
+  g_mutex_unlock (&log->lock);
+
   buffer = gst_buffer_append (buffer,
       gst_buffer_new_memdup (trailer, sizeof (trailer)));
   GST_PAD_PROBE_INFO_DATA (info) = buffer;
   return GST_PAD_PROBE_OK;
+}
+
+/* Fake authentication: a frame passes only if it ends in the very trailer
+ * that was appended to the frame sent at the same position. */
+static gboolean
+has_fake_trailer (FrameLog * log, GstBuffer * buffer)
+{
+  gsize size = gst_buffer_get_size (buffer);
+  GBytes *expected = NULL;
+  gboolean ok;
+
+  g_mutex_lock (&log->lock);
+  if (log->fake_checked < log->trailers->len)
+    expected = g_bytes_ref (g_ptr_array_index (log->trailers,
+            log->fake_checked));
+  log->fake_checked++;
+  g_mutex_unlock (&log->lock);
+
+  ok = expected && size >= FAKE_TRAILER_SIZE &&
+      gst_buffer_memcmp (buffer, size - FAKE_TRAILER_SIZE,
+      g_bytes_get_data (expected, NULL), FAKE_TRAILER_SIZE) == 0;
+  if (expected)
+    g_bytes_unref (expected);
+  return ok;
 }
 
 static GstPadProbeReturn
@@ -114,11 +149,8 @@ strip_fake_trailer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   FrameLog *log = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   gsize size = gst_buffer_get_size (buffer);
-  guint8 key_index = 0xff;
 
-  if (size >= FAKE_TRAILER_SIZE)
-    gst_buffer_extract (buffer, size - 1, &key_index, 1);
-  if (key_index != 0x00) {
+  if (!has_fake_trailer (log, buffer)) {
     g_mutex_lock (&log->lock);
     log->fake_rejected++;
     g_mutex_unlock (&log->lock);
@@ -233,7 +265,7 @@ run_roundtrip (const gchar * description, const KeySetup * keys,
   add_probe (pipeline, "encrypt", "sink", record_frame, log->before, log);
   add_probe (pipeline, "decrypt", "src", record_frame, log->after, log);
   if (keys->mode == KEYS_FAKE) {
-    add_probe (pipeline, "encrypt", "src", append_fake_trailer, NULL, log);
+    add_probe (pipeline, "encrypt", "src", append_fake_trailer, log, log);
     add_probe (pipeline, "decrypt", "sink", strip_fake_trailer, log, log);
   } else if (keys->mode == KEYS_PROVIDER) {
     use_own_provider (pipeline, keys->key_index);

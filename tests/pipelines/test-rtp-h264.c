@@ -38,6 +38,7 @@ typedef struct
   const gchar *payloader;
   const gchar *depayloader_caps;        /* extra capssetter, or NULL */
   KeySetup keys;
+  gboolean skip_parser;         /* encoder output straight to "encrypt" */
 } RoundTrip;
 
 static void
@@ -49,12 +50,12 @@ run_h264 (const RoundTrip * rt, FrameLog * log)
 
   description = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
       "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
-      "%s ! h264parse ! "
+      "%s ! %s "
       "video/x-h264,stream-format=byte-stream,alignment=au ! %s ! %s mtu=400 ! "
       "%s%s rtph264depay ! "
       "video/x-h264,stream-format=byte-stream,alignment=au ! %s ! "
-      "h264parse ! avdec_h264 ! fakesink", N_FRAMES, rt->encoder, encrypt,
-      rt->payloader, rt->depayloader_caps ? rt->depayloader_caps : "",
+      "h264parse ! avdec_h264 ! fakesink", N_FRAMES, rt->encoder,
+      rt->skip_parser ? "" : "h264parse !", encrypt, rt->payloader, rt->depayloader_caps ? rt->depayloader_caps : "",
       rt->depayloader_caps ? " !" : "", decrypt);
   run_roundtrip (description, &rt->keys, log);
 
@@ -333,6 +334,64 @@ GST_START_TEST (test_openh264enc_slices_passphrase_index_0)
 
 GST_END_TEST;
 
+/* x264enc writes 3-byte start codes in front of SEI and slices. LiveKit
+ * authenticates the clear header with 4-byte start codes, which is what
+ * the depayloader outputs, so every frame decrypts, and comes back with
+ * 4-byte start codes up to the first slice. (h264parse in front of the
+ * encryptor writes 4-byte start codes, so there frames come back as they
+ * went in.) */
+static GBytes *
+with_long_start_codes_in_clear_header (GBytes * frame)
+{
+  gsize size, i;
+  const guint8 *data = g_bytes_get_data (frame, &size);
+  GByteArray *out = g_byte_array_sized_new (size + 8);
+  const guint8 zero = 0;
+  gboolean in_clear_header = TRUE;
+
+  for (i = 0; i < size; i++) {
+    if (in_clear_header && i + 3 < size && data[i] == 0 && data[i + 1] == 0 &&
+        data[i + 2] == 1) {
+      guint nal_type = data[i + 3] & 0x1f;
+
+      if (i == 0 || data[i - 1] != 0)
+        g_byte_array_append (out, &zero, 1);
+      in_clear_header = nal_type != 1 && nal_type != 5;
+    }
+    g_byte_array_append (out, data + i, 1);
+  }
+  return g_byte_array_free_to_bytes (out);
+}
+
+GST_START_TEST (test_x264enc_short_start_codes)
+{
+  RoundTrip rt = { X264ENC, "e2eertph264pay", NULL, {KEYS_PASSPHRASE, 0},
+    TRUE
+  };
+  FrameLog log;
+  guint i, short_codes = 0;
+
+  frame_log_init (&log);
+  run_h264 (&rt, &log);
+  fail_unless_equals_int (log.before->len, N_FRAMES);
+  fail_unless_equals_int (log.after->len, N_FRAMES);
+  for (i = 0; i < N_FRAMES; i++) {
+    GBytes *sent = g_ptr_array_index (log.before, i);
+    GBytes *expected = with_long_start_codes_in_clear_header (sent);
+
+    if (!g_bytes_equal (expected, sent))
+      short_codes++;
+    fail_unless (g_bytes_equal (expected, g_ptr_array_index (log.after, i)),
+        "frame %u differs", i);
+    g_bytes_unref (expected);
+  }
+  /* the case this test is about did happen */
+  fail_unless_equals_int (short_codes, N_FRAMES);
+  frame_log_clear (&log);
+}
+
+GST_END_TEST;
+
 /* rtph264pay at key index 0: the key index byte is trimmed off every frame,
  * so the decryptor can authenticate none of them. */
 GST_START_TEST (test_stock_payloader_fails_at_index_0)
@@ -468,6 +527,7 @@ rtp_h264_suite (void)
   tcase_add_test (real, test_openh264enc_provider_index_0);
   tcase_add_test (real, test_openh264enc_provider_index_5);
   tcase_add_test (real, test_openh264enc_slices_passphrase_index_0);
+  tcase_add_test (real, test_x264enc_short_start_codes);
   tcase_add_test (real, test_stock_payloader_fails_at_index_0);
   tcase_add_test (real, test_sprop_first_frame_fails_authentication);
   tcase_add_test (real, test_sprop_removed_before_depayloader);

@@ -356,10 +356,11 @@ GST_END_TEST;
 static void
 check_passphrase_round_trip (gint key_index)
 {
-  gchar *enc = g_strdup_printf ("e2eeencrypt passphrase=\"" PASSPHRASE "\" "
-      "key-index=%d", key_index);
-  gchar *dec = g_strdup_printf ("e2eedecrypt passphrase=\"" PASSPHRASE "\" "
-      "key-index=%d", key_index);
+  /* key-index first: it names the slot the passphrase goes into */
+  gchar *enc = g_strdup_printf ("e2eeencrypt key-index=%d "
+      "passphrase=\"" PASSPHRASE "\"", key_index);
+  gchar *dec = g_strdup_printf ("e2eedecrypt key-index=%d "
+      "passphrase=\"" PASSPHRASE "\"", key_index);
   RoundTrip rt = { enc, dec, "e2eertpvp8pay", FALSE, NULL };
 
   check_round_trip (&rt, key_index);

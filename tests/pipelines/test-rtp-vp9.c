@@ -40,7 +40,7 @@
 #define PIPELINE \
   "videotestsrc num-buffers=%d pattern=ball ! " \
   "video/x-raw,width=320,height=240,framerate=30/1 ! " \
-  "vp9enc deadline=1 keyframe-max-dist=10 ! %s name=enc ! " \
+  "vp9enc deadline=1 cpu-used=8 keyframe-max-dist=10 ! %s name=enc ! " \
   "%s name=pay mtu=%d ! rtpvp9depay ! %s name=dec ! " \
   "vp9dec name=decoder ! fakesink name=sink"
 
@@ -348,10 +348,11 @@ GST_END_TEST;
 static void
 check_passphrase_round_trip (gint key_index)
 {
-  gchar *enc = g_strdup_printf ("e2eeencrypt passphrase=\"" PASSPHRASE "\" "
-      "key-index=%d", key_index);
-  gchar *dec = g_strdup_printf ("e2eedecrypt passphrase=\"" PASSPHRASE "\" "
-      "key-index=%d", key_index);
+  /* key-index first: it names the slot the passphrase goes into */
+  gchar *enc = g_strdup_printf ("e2eeencrypt key-index=%d "
+      "passphrase=\"" PASSPHRASE "\"", key_index);
+  gchar *dec = g_strdup_printf ("e2eedecrypt key-index=%d "
+      "passphrase=\"" PASSPHRASE "\"", key_index);
   RoundTrip rt = { enc, dec, "e2eertpvp9pay", FALSE, NULL };
 
   check_round_trip (&rt, key_index);

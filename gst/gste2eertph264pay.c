@@ -396,7 +396,8 @@ mark_access_unit (GstBufferList * packets, GstBuffer * access_unit)
  * @access_unit: (transfer full): one Annex B access unit
  *
  * Packetizes @access_unit for the payloader's MTU and pushes the packets.
- * An access unit without a start code is dropped with a warning.
+ * An access unit without a start code is dropped with a warning, an empty
+ * one silently.
  *
  * Returns: the flow return of the push
  */
@@ -414,6 +415,13 @@ gst_e2ee_nal_packetization_push (GstRTPBasePayload * payload,
   if (sink.max_payload_size <= format->fragment_header_size +
       format->aggregation_header_size + AGGREGATION_LENGTH_SIZE)
     goto mtu_too_small;
+
+  /* An empty frame has no NAL unit (and mapping one tells no size). */
+  if (gst_buffer_get_size (access_unit) == 0) {
+    GST_DEBUG_OBJECT (payload, "dropping an empty access unit");
+    gst_buffer_unref (access_unit);
+    return GST_FLOW_OK;
+  }
 
   if (!gst_buffer_map (access_unit, &map, GST_MAP_READ))
     goto map_failed;

@@ -215,7 +215,8 @@ GST_START_TEST (test_packets_single_nal_unit)
 
 GST_END_TEST;
 
-/* Without a start code there is no NAL unit: dropped, not an error. */
+/* Without a start code there is no NAL unit: dropped, not an error; so
+ * is an empty buffer. */
 GST_START_TEST (test_packets_no_start_code)
 {
   static const guint8 frame[] = { 0x41, 0x9a, 0x00, 0x01, 0x02 };
@@ -223,6 +224,8 @@ GST_START_TEST (test_packets_no_start_code)
 
   fail_unless_equals_int (gst_harness_push (h,
           gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new ()),
+      GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
   gst_harness_teardown (h);
 }

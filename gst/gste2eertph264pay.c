@@ -195,8 +195,9 @@ gst_e2ee_split_annex_b (const guint8 * data, gsize size)
     gsize nal_end;
 
     if (!is_start_code (data, size, pos)) {
-      /* A start code has a 1 at pos + 2: skip ahead faster when it can't. */
-      pos += data[pos + 2] > 1 ? 3 : 1;
+      /* Unless data[pos + 2] is 0, no start code begins at pos + 1 or
+       * pos + 2 either. */
+      pos += data[pos + 2] != 0 ? 3 : 1;
       continue;
     }
 
@@ -389,6 +390,19 @@ mark_access_unit (GstBufferList * packets, GstBuffer * access_unit)
   }
 }
 
+/* Only zero bytes (leading_zero_8bits, a zero_byte) may come before the
+ * first start code. */
+static gboolean
+has_data_before (const guint8 * data, gsize start_code_offset)
+{
+  gsize i;
+
+  for (i = 0; i < start_code_offset; i++)
+    if (data[i] != 0)
+      return TRUE;
+  return FALSE;
+}
+
 /**
  * gst_e2ee_nal_packetization_push:
  * @payload: the payloader
@@ -434,9 +448,7 @@ gst_e2ee_nal_packetization_push (GstRTPBasePayload * payload,
   } else {
     GstE2eeNalUnit *first = &g_array_index (nal_units, GstE2eeNalUnit, 0);
 
-    /* A 4-byte start code at the very start is the only thing that may
-     * come before the first NAL unit. */
-    if (first->offset > 4)
+    if (has_data_before (map.data, first->offset - 3))
       GST_WARNING_OBJECT (payload, "ignoring %" G_GSIZE_FORMAT " bytes before "
           "the first start code", first->offset - 3);
     GST_LOG_OBJECT (payload, "access unit of %" G_GSIZE_FORMAT " bytes, %u "

@@ -215,6 +215,24 @@ GST_START_TEST (test_packets_single_nal_unit)
 
 GST_END_TEST;
 
+/* Leading zero bytes and empty NAL units carry nothing: one NAL unit. */
+GST_START_TEST (test_packets_leading_zeros_and_empty_nal_units)
+{
+  static const guint8 frame[] = {
+    0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x41, 0x9a, 0x00
+  };
+  static const guint8 nal_unit[] = { 0x41, 0x9a, 0x00 };
+  GstHarness *h = new_payloader_harness (1200);
+
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 1);
+  assert_payload (pull_payload (h, TRUE), nal_unit, sizeof (nal_unit));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Without a start code there is no NAL unit: dropped, not an error; so
  * is an empty buffer. */
 GST_START_TEST (test_packets_no_start_code)
@@ -511,6 +529,7 @@ rtp_h264_suite (void)
   tcase_add_test (packets, test_packets_stap_a_fu_a);
   tcase_add_test (packets, test_packets_single_stap_a);
   tcase_add_test (packets, test_packets_single_nal_unit);
+  tcase_add_test (packets, test_packets_leading_zeros_and_empty_nal_units);
   tcase_add_test (packets, test_packets_no_start_code);
 
   suite_add_tcase (s, fake);

@@ -45,8 +45,8 @@
  * ]| Encrypts VP8 frames with a shared passphrase and sends them as RTP.
  * |[
  * gst-launch-1.0 udpsrc port=5004 \
- *     caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8" ! \
- *     rtpjitterbuffer ! rtpvp8depay ! e2eedecrypt passphrase=secret ! \
+ *     caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8" \
+ *     ! rtpjitterbuffer ! rtpvp8depay ! e2eedecrypt passphrase=secret ! \
  *     vp8dec ! videoconvert ! autovideosink
  * ]| Receives them: the stock depayloader is fine on this side, since
  * depayloading never needs to look inside the frame.

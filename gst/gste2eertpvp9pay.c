@@ -48,8 +48,8 @@
  * ]| Encrypts VP9 frames with a shared passphrase and sends them as RTP.
  * |[
  * gst-launch-1.0 udpsrc port=5004 \
- *     caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP9" ! \
- *     rtpjitterbuffer ! rtpvp9depay ! e2eedecrypt passphrase=secret ! \
+ *     caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=VP9" \
+ *     ! rtpjitterbuffer ! rtpvp9depay ! e2eedecrypt passphrase=secret ! \
  *     vp9dec ! videoconvert ! autovideosink
  * ]| Receives them with the stock depayloader.
  */

@@ -38,7 +38,7 @@
 #define NO_KEY_INDEX (-1)
 
 #define PIPELINE \
-  "videotestsrc num-buffers=%d pattern=ball ! " \
+  "videotestsrc num-buffers=%d pattern=smpte horizontal-speed=4 ! " \
   "video/x-raw,width=320,height=240,framerate=30/1 ! " \
   "vp9enc deadline=1 cpu-used=8 keyframe-max-dist=10 ! %s name=enc ! " \
   "%s name=pay mtu=%d ! rtpvp9depay ! %s name=dec ! " \
@@ -59,6 +59,7 @@ typedef struct
   GPtrArray *encrypted;         /* GBytes entering the payloader */
   GPtrArray *decrypted;         /* GBytes entering the decoder */
   guint n_key_frames;           /* among the plain frames */
+  guint n_packets;              /* RTP packets out of the payloader */
   guint n_decoded;              /* raw frames out of the decoder */
 } Capture;
 
@@ -159,14 +160,28 @@ count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer count)
   return GST_PAD_PROBE_OK;
 }
 
+/* Payloaders push a frame's packets as one buffer list. */
+static GstPadProbeReturn
+count_packets_probe (GstPad * pad, GstPadProbeInfo * info, gpointer count)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    *(guint *) count +=
+        gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  else
+    (*(guint *) count)++;
+  return GST_PAD_PROBE_OK;
+}
+
+#define BUFFERS GST_PAD_PROBE_TYPE_BUFFER
+
 static void
 add_probe (GstElement * pipeline, const gchar * element, const gchar * pad,
-    GstPadProbeCallback callback, gpointer data)
+    GstPadProbeType type, GstPadProbeCallback callback, gpointer data)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), element);
   GstPad *p = gst_element_get_static_pad (e, pad);
 
-  gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER, callback, data, NULL);
+  gst_pad_add_probe (p, type, callback, data, NULL);
   gst_object_unref (p);
   gst_object_unref (e);
 }
@@ -190,6 +205,7 @@ capture_init (Capture * cap)
   cap->decrypted =
       g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   cap->n_key_frames = 0;
+  cap->n_packets = 0;
   cap->n_decoded = 0;
 }
 
@@ -218,19 +234,26 @@ run_round_trip (const RoundTrip * rt, Capture * cap)
   g_clear_error (&error);
 
   if (rt->fake_cipher) {
-    add_probe (pipeline, "enc", "src", fake_encrypt_probe, NULL);
-    add_probe (pipeline, "dec", "src", fake_decrypt_probe, NULL);
+    add_probe (pipeline, "enc", "src", BUFFERS, fake_encrypt_probe, NULL);
+    add_probe (pipeline, "dec", "src", BUFFERS, fake_decrypt_probe, NULL);
   }
   if (rt->provider) {
     set_key_provider (pipeline, "enc", rt->provider);
     set_key_provider (pipeline, "dec", rt->provider);
   }
-  add_probe (pipeline, "enc", "sink", record_frame_probe, cap->plain);
-  add_probe (pipeline, "enc", "sink", count_key_frame_probe,
+  add_probe (pipeline, "enc", "sink", BUFFERS, record_frame_probe,
+      cap->plain);
+  add_probe (pipeline, "enc", "sink", BUFFERS, count_key_frame_probe,
       &cap->n_key_frames);
-  add_probe (pipeline, "pay", "sink", record_frame_probe, cap->encrypted);
-  add_probe (pipeline, "decoder", "sink", record_frame_probe, cap->decrypted);
-  add_probe (pipeline, "sink", "sink", count_probe, &cap->n_decoded);
+  add_probe (pipeline, "pay", "sink", BUFFERS, record_frame_probe,
+      cap->encrypted);
+  add_probe (pipeline, "pay", "src",
+      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+      count_packets_probe, &cap->n_packets);
+  add_probe (pipeline, "decoder", "sink", BUFFERS, record_frame_probe,
+      cap->decrypted);
+  add_probe (pipeline, "sink", "sink", BUFFERS, count_probe,
+      &cap->n_decoded);
 
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
@@ -282,6 +305,8 @@ assert_round_trip (Capture * cap, gint key_index)
   fail_unless_equals_int (cap->encrypted->len, cap->plain->len);
   fail_unless_equals_int (cap->decrypted->len, cap->plain->len);
   fail_unless_equals_int (cap->n_decoded, N_FRAMES);
+  /* most frames needed more than one packet at this MTU */
+  fail_unless (cap->n_packets > cap->plain->len * 3 / 2);
 
   for (i = 0; i < cap->plain->len; i++) {
     GBytes *plain = g_ptr_array_index (cap->plain, i);
@@ -302,8 +327,6 @@ assert_round_trip (Capture * cap, gint key_index)
         "frame %u (%" G_GSIZE_FORMAT " bytes) differs after decryption", i,
         size);
   }
-  GST_INFO ("%u frames (%u key frames) byte-exact", cap->plain->len,
-      cap->n_key_frames);
 }
 
 static void
@@ -314,6 +337,9 @@ check_round_trip (const RoundTrip * rt, gint key_index)
   capture_init (&cap);
   assert_eos (run_round_trip (rt, &cap));
   assert_round_trip (&cap, key_index);
+  GST_INFO ("%s, key index %d: %u frames (%u key) in %u packets, "
+      "byte-exact", rt->fake_cipher ? "fake cipher" : rt->encrypt, key_index,
+      cap.plain->len, cap.n_key_frames, cap.n_packets);
   capture_clear (&cap);
 }
 
@@ -423,6 +449,8 @@ check_stock_payloader_fails (const RoundTrip * rt)
   fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
   fail_unless_equals_string (GST_MESSAGE_SRC_NAME (msg), "pay");
   fail_unless (cap.decrypted->len < N_FRAMES);
+  GST_INFO ("%s stopped the pipeline after %u of %u frames reached the "
+      "decoder", rt->payloader, cap.decrypted->len, cap.plain->len);
   gst_message_unref (msg);
   capture_clear (&cap);
 }

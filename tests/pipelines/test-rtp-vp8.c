@@ -624,6 +624,39 @@ GST_START_TEST (test_descriptors_7bit_and_none)
 
 GST_END_TEST;
 
+/* At the smallest MTU the base class allows, a frame spreads over dozens
+ * of packets and the stock depayloader still rebuilds it byte for byte. */
+GST_START_TEST (test_smallest_mtu)
+{
+  GstHarness *h = gst_harness_new_parse ("e2eertpvp8pay mtu=28 ! "
+      "rtpvp8depay");
+  GstBuffer *frames[2];
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "video/x-vp8, width=320, height=240");
+  frames[0] = patterned_frame (1000, TRUE, 0);
+  frames[1] = patterned_frame (333, FALSE, GST_SECOND / 30);
+  for (i = 0; i < G_N_ELEMENTS (frames); i++) {
+    gsize size = gst_buffer_get_size (frames[i]);
+    guint8 *expected = g_malloc (size);
+    GstBuffer *out;
+
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (frames[i])),
+        GST_FLOW_OK);
+    out = gst_harness_try_pull (h);
+    fail_unless (out != NULL, "frame %u lost", i);
+    fail_unless_equals_int (gst_buffer_get_size (out), size);
+    gst_buffer_extract (frames[i], 0, expected, size);
+    fail_unless (gst_buffer_memcmp (out, 0, expected, size) == 0);
+    g_free (expected);
+    gst_buffer_unref (out);
+    gst_buffer_unref (frames[i]);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 rtp_vp8_suite (void)
 {
@@ -634,6 +667,7 @@ rtp_vp8_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_descriptors_15bit);
   tcase_add_test (tc, test_descriptors_7bit_and_none);
+  tcase_add_test (tc, test_smallest_mtu);
   tcase_add_test (tc, test_plaintext_round_trip);
   tcase_add_test (tc, test_fake_cipher_round_trip);
   tcase_add_test (tc, test_stock_payloader_fails_on_fake_cipher);

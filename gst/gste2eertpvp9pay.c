@@ -38,7 +38,9 @@
  *
  * It works the same for plaintext VP9 and for encrypted frames, and any
  * RFC 9628 depayloader (the stock rtpvp9depay, a browser) rebuilds the frames
- * byte for byte, so e2eedecrypt can authenticate them.
+ * byte for byte, so e2eedecrypt can authenticate them. The RTP payload type
+ * defaults to 98 (the `pt` property of the base class shows 96 as its
+ * default, but this element starts from 98).
  *
  * ## Example pipelines
  * |[

@@ -159,6 +159,33 @@ seed_free (gpointer data)
   g_free (seed);
 }
 
+/* With E2EE_FUZZ_CORPUS_DIR set, the seeds are also written there as a
+ * starting corpus for fuzz-decrypt (same keys; first byte = codec | frame
+ * type << 3, as fuzz-decrypt.c reads it). */
+static void
+write_corpus (Campaign * campaign)
+{
+  const gchar *dir = g_getenv ("E2EE_FUZZ_CORPUS_DIR");
+  guint i;
+
+  if (dir == NULL)
+    return;
+  g_mkdir_with_parents (dir, 0755);
+  for (i = 0; i < campaign->seeds->len; i++) {
+    const Seed *seed = g_ptr_array_index (campaign->seeds, i);
+    gchar *name = g_strdup_printf ("%s/%s-%02u", dir,
+        codec_names[campaign->codec], i);
+    guint8 *data = g_malloc (seed->encrypted_len + 1);
+
+    data[0] = campaign->codec | (seed->frame_type << 3);
+    memcpy (data + 1, seed->encrypted, seed->encrypted_len);
+    g_assert_true (g_file_set_contents (name, (const gchar *) data,
+            seed->encrypted_len + 1, NULL));
+    g_free (data);
+    g_free (name);
+  }
+}
+
 static void
 campaign_init (Campaign * campaign, E2eeCodec codec)
 {
@@ -191,6 +218,7 @@ campaign_init (Campaign * campaign, E2eeCodec codec)
             sizes[i], i % 2 ? E2EE_FRAME_TYPE_KEY : E2EE_FRAME_TYPE_DELTA));
   }
   g_object_unref (encryptor);
+  write_corpus (campaign);
 }
 
 static void
@@ -408,7 +436,8 @@ test_mutated_frames (gconstpointer data)
       campaign.error_counts[E2EE_ERROR_MISSING_KEY], campaign.unchanged,
       campaign.equivalent);
   /* The mutations are not all no-ops. */
-  g_assert_cmpuint (campaign.refused, >, iterations / 2);
+  if (iterations >= 100)
+    g_assert_cmpuint (campaign.refused, >, iterations / 2);
 
   g_free (work);
   campaign_clear (&campaign);

@@ -22,12 +22,14 @@
  * to stderr. It links no part of libe2ee-keyring: the plugin loads its own
  * copy, and a GType can be registered only once per process.
  *
- * Usage: e2ee-bench-gst [--repeats N] [--scale F]
+ * Usage: e2ee-bench-gst [--repeats N] [--scale F] [--filter NAME]
  */
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
 #include <string.h>
+
+#include "alloc-counter.h"
 
 #define BENCH_SSRC 0x11223344
 #define BENCH_RTP_HEADER_LEN 12
@@ -325,9 +327,11 @@ thread_cpu_ns (void)
 }
 
 /* Pushes bufs[0] to preroll, then times bufs[1..] and EOS. Takes the
- * buffers. Returns nanoseconds for the timed part, or -1 on error. */
+ * buffers. Returns nanoseconds for the timed part, or -1 on error; adds the
+ * heap allocations of the timed part to @allocations. */
 static gint64
-time_pipeline (const FilterSpec * spec, GPtrArray * bufs, GError ** error)
+time_pipeline (const FilterSpec * spec, GPtrArray * bufs,
+    guint64 * allocations, GError ** error)
 {
   Harness *h = harness_new (spec, "fakesink", error);
   GPtrArray warm_up = { bufs->pdata, 1 };
@@ -344,11 +348,15 @@ time_pipeline (const FilterSpec * spec, GPtrArray * bufs, GError ** error)
     goto out;
   }
 
+  start_counting ();
   start = thread_cpu_ns ();
-  if (!push_all (h, bufs, 1, error))
+  if (!push_all (h, bufs, 1, error)) {
+    stop_counting ();
     goto out;
+  }
   gst_pad_push_event (h->pusher, gst_event_new_eos ());
   elapsed = thread_cpu_ns () - start;
+  *allocations += stop_counting ();
   if (!check_bus (h, error))
     elapsed = -1;
 
@@ -448,7 +456,7 @@ print_skip (gboolean * first, const gchar * name, gsize size,
       ", \"skipped\": \"%s\"}", *first ? "" : ",", name, size, quoted);
   *first = FALSE;
   g_free (quoted);
-  g_printerr ("  %-12s %6" G_GSIZE_FORMAT " B  skipped: %s\n", name, size,
+  g_printerr ("  b %-12s %6" G_GSIZE_FORMAT " B  skipped: %s\n", name, size,
       reason);
 }
 
@@ -461,6 +469,7 @@ bench_one (const FilterSpec * spec, gsize size, guint repeats,
   g_autofree gdouble *samples = g_new0 (gdouble, repeats);
   GPtrArray *encrypted = NULL;
   GError *error = NULL;
+  guint64 allocations = 0;
   guint r;
 
   if (spec->input == INPUT_E2EE_FRAMES || spec->input == INPUT_SRTP_PACKETS) {
@@ -473,7 +482,7 @@ bench_one (const FilterSpec * spec, gsize size, guint repeats,
   }
   for (r = 0; r < repeats; r++) {
     GPtrArray *bufs = make_inputs (spec->input, size, n + 1, encrypted);
-    gint64 ns = time_pipeline (spec, bufs, &error);
+    gint64 ns = time_pipeline (spec, bufs, &allocations, &error);
 
     g_ptr_array_unref (bufs);
     if (ns < 0)
@@ -482,14 +491,18 @@ bench_one (const FilterSpec * spec, gsize size, guint repeats,
   }
   g_print ("%s\n    {\"pipeline\": \"%s\", \"size\": %" G_GSIZE_FORMAT
       ", \"buffers\": %u, \"repeats\": %u, \"ns_per_buffer\": %.1f, "
-      "\"samples_ns\": [", *first ? "" : ",", spec->name, size, n, repeats,
-      median (samples, repeats));
+      "\"allocations_per_buffer\": %.2f, \"samples_ns\": [",
+      *first ? "" : ",", spec->name, size, n, repeats,
+      median (samples, repeats), (gdouble) allocations / ((guint64) n *
+          repeats));
   for (r = 0; r < repeats; r++)
     g_print ("%s%.1f", r ? ", " : "", samples[r]);
   g_print ("]}");
   *first = FALSE;
-  g_printerr ("  %-12s %6" G_GSIZE_FORMAT " B  %9.1f ns/buffer\n",
-      spec->name, size, median (samples, repeats));
+  g_printerr ("  b %-12s %6" G_GSIZE_FORMAT " B  %9.1f ns/buffer, "
+      "%.2f allocations/buffer\n", spec->name, size,
+      median (samples, repeats), (gdouble) allocations / ((guint64) n *
+          repeats));
   g_clear_pointer (&encrypted, g_ptr_array_unref);
   return;
 
@@ -504,7 +517,10 @@ main (int argc, char **argv)
 {
   gint repeats = 5;
   gdouble scale = 1.0;
+  gchar *only = NULL;
   GOptionEntry entries[] = {
+    {"filter", 'f', 0, G_OPTION_ARG_STRING, &only,
+        "Measure this filter only (for profiling)", "NAME"},
     {"repeats", 'r', 0, G_OPTION_ARG_INT, &repeats, "Runs per cell", "N"},
     {"scale", 's', 0, G_OPTION_ARG_DOUBLE, &scale,
         "Multiply the buffer counts by F", "F"},
@@ -528,7 +544,11 @@ main (int argc, char **argv)
 
   g_print ("{\"part\": \"b\", \"results\": [");
   for (p = 0; p < G_N_ELEMENTS (filters); p++) {
-    GstElementFactory *factory = gst_element_factory_find (filters[p].name);
+    GstElementFactory *factory;
+
+    if (only && !g_str_equal (only, filters[p].name))
+      continue;
+    factory = gst_element_factory_find (filters[p].name);
 
     for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
       if (factory == NULL)

@@ -7,15 +7,21 @@
 #   scripts/bench.sh --quick            # a short smoke run
 #   scripts/bench.sh --parts ab         # some parts only (a b c d e)
 #   E2EE_BENCH_JSON=/tmp/b.json scripts/bench.sh
+#   E2EE_BENCH_BUILD_DIR=build-x scripts/bench.sh   # an existing build dir
 #
-# The table goes to the terminal; the JSON to build/bench.json unless
+# The table goes to the terminal; the JSON to <build dir>/bench.json unless
 # E2EE_BENCH_JSON says otherwise. Without Node.js, part e is skipped.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+build="${E2EE_BENCH_BUILD_DIR:-build}"
+if [ "$build" = build ]; then
+  scripts/setup.sh
+else
+  ninja -C "$build"
+fi
 
-npm_dir="build/tests/interop/npm"
+npm_dir="$build/tests/interop/npm"
 if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
   if ! cmp -s tests/interop/package-lock.json "$npm_dir/package-lock.json" ||
       [ ! -f "$npm_dir/node_modules/livekit-client/package.json" ]; then
@@ -30,4 +36,4 @@ args=()
 if [ $# -gt 0 ]; then
   args=(--test-args "$*")
 fi
-exec meson test -C build --benchmark --suite bench --verbose "${args[@]}"
+exec meson test -C "$build" --benchmark --suite bench --verbose "${args[@]}"

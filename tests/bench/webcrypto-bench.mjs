@@ -309,7 +309,7 @@ function cpuNs () {
 // fresh copy of `frame` (LiveKit replaces frame.data), made outside the
 // timed part.
 async function timeFrames (run, frame, args) {
-  const warmUp = 10;
+  const warmUp = 30;
   for (let i = 0; i < warmUp; i++)
     await run(frame.slice(0), i);
   const estimate = performance.now();

@@ -965,7 +965,7 @@ e2ee_frame_cryptor_class_init (E2eeFrameCryptorClass * klass)
    */
   properties[PROP_KEY_INDEX] = g_param_spec_int ("key-index", "Key index",
       "Key index to encrypt with (-1: the ring's current index)", -1,
-      E2EE_MAX_KEY_RING_SIZE - 1, DEFAULT_KEY_INDEX, rw);
+      N_KEY_INDICES - 1, DEFAULT_KEY_INDEX, rw);
 
   /**
    * E2eeFrameCryptor:state:
@@ -1104,8 +1104,8 @@ e2ee_frame_cryptor_set_track_id (E2eeFrameCryptor * cryptor,
 /**
  * e2ee_frame_cryptor_set_key_index:
  * @cryptor: an #E2eeFrameCryptor
- * @key_index: the key index to encrypt with, or -1 (the default) for the
- *   ring's current index
+ * @key_index: the key index to encrypt with (0 to 255, used modulo the
+ *   ring size), or -1 (the default) for the ring's current index
  *
  * Pins the encryptor to one key index. Decryption always uses the key
  * index each frame carries.
@@ -1114,7 +1114,7 @@ void
 e2ee_frame_cryptor_set_key_index (E2eeFrameCryptor * cryptor, gint key_index)
 {
   g_return_if_fail (E2EE_IS_FRAME_CRYPTOR (cryptor));
-  g_return_if_fail (key_index >= -1 && key_index < E2EE_MAX_KEY_RING_SIZE);
+  g_return_if_fail (key_index >= -1 && key_index < N_KEY_INDICES);
 
   g_mutex_lock (&cryptor->lock);
   if (cryptor->key_index != key_index) {

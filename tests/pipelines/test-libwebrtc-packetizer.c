@@ -843,7 +843,9 @@ receiver_new (const Codec * codec, E2eeKeyProvider * provider,
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, record_frame_probe,
       depayloaded, NULL);
 
+  gst_object_ref_sink (bin);
   h = gst_harness_new_with_element (bin, "sink", "src");
+  gst_object_unref (bin);
   gst_harness_set_src_caps_str (h, codec->rtp_caps);
   gst_object_unref (pad);
   gst_object_unref (dec);
@@ -995,7 +997,9 @@ sender_new (const Codec * codec, E2eeKeyProvider * provider,
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, record_frame_probe,
       encrypted, NULL);
 
+  gst_object_ref_sink (bin);
   h = gst_harness_new_with_element (bin, "sink", "src");
+  gst_object_unref (bin);
   gst_object_unref (pad);
   gst_object_unref (pay);
   gst_object_unref (enc);

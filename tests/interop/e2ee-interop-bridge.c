@@ -23,6 +23,7 @@
  *     element, one at a time (GstHarness, so no timing is involved): the
  *     answer for a frame is the buffer the element pushed, or null when it
  *     dropped the frame, plus the e2ee-state-changed states it posted.
+ *     Requests that name the same "providerCache" share one key provider.
  *     With "engine": "core" the frames go through E2eeFrameCryptor instead,
  *     which checks the core library alone.
  *
@@ -40,6 +41,12 @@
 #include <sodium.h>
 
 #include <keyring/e2ee.h>
+
+/* Key providers kept between requests that name the same "providerCache":
+ * a provider with a ratchet window derives the window's keys ahead (one
+ * PBKDF2 each for passphrases), so a case reuses its key setup across
+ * streams, as an application does across tracks. */
+static GHashTable *provider_cache;
 
 typedef struct
 {
@@ -91,14 +98,27 @@ append_json_string (GString * out, const gchar * text)
   json_node_unref (node);
 }
 
-/* Reading requests */
+/* Reading requests: a missing object or member gives the fallback. */
+
+static JsonNode *
+member_node (JsonObject * object, const gchar * name)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, name);
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return node;
+}
 
 static const gchar *
 member_string (JsonObject * object, const gchar * name)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = member_node (object, name);
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node == NULL)
     return NULL;
   return json_node_get_string (node);
 }
@@ -106,9 +126,9 @@ member_string (JsonObject * object, const gchar * name)
 static gint64
 member_int (JsonObject * object, const gchar * name, gint64 fallback)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = member_node (object, name);
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node == NULL)
     return fallback;
   return json_node_get_int (node);
 }
@@ -116,9 +136,9 @@ member_int (JsonObject * object, const gchar * name, gint64 fallback)
 static gboolean
 member_bool (JsonObject * object, const gchar * name, gboolean fallback)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = member_node (object, name);
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+  if (node == NULL)
     return fallback;
   return json_node_get_boolean (node);
 }
@@ -630,6 +650,29 @@ append_stats (Bridge * bridge, GString * out)
   gst_structure_free (stats);
 }
 
+/* The request's key provider, set up as asked or taken from the cache. */
+static gboolean
+setup_keys (Bridge * bridge, JsonObject * request, GError ** error)
+{
+  const gchar *cache_key = member_string (request, "providerCache");
+
+  if (cache_key != NULL) {
+    E2eeKeyProvider *cached = g_hash_table_lookup (provider_cache, cache_key);
+
+    if (cached != NULL) {
+      bridge->provider = g_object_ref (cached);
+      return TRUE;
+    }
+  }
+  if (!setup_provider (bridge, request, error) ||
+      !apply_actions (bridge, member_array (request, "setup"), error))
+    return FALSE;
+  if (cache_key != NULL)
+    g_hash_table_insert (provider_cache, g_strdup (cache_key),
+        g_object_ref (bridge->provider));
+  return TRUE;
+}
+
 static gboolean
 run_request (JsonObject * request, GString * out, GError ** error)
 {
@@ -644,8 +687,7 @@ run_request (JsonObject * request, GString * out, GError ** error)
     return FALSE;
   }
   bridge.participant_id = g_strdup (member_string (request, "participant"));
-  ok = setup_provider (&bridge, request, error) &&
-      apply_actions (&bridge, member_array (request, "setup"), error);
+  ok = setup_keys (&bridge, request, error);
   if (ok && g_strcmp0 (member_string (request, "engine"), "core") == 0)
     ok = setup_core (&bridge, request, error);
   else if (ok)
@@ -691,6 +733,8 @@ serve (void)
   gchar *line = NULL;
   size_t line_size = 0;
 
+  provider_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_object_unref);
   while (getline (&line, &line_size, stdin) > 0) {
     g_strchomp (line);
     if (line[0] == '\0')
@@ -701,6 +745,7 @@ serve (void)
   }
   free (line);
   g_string_free (out, TRUE);
+  g_hash_table_destroy (provider_cache);
   return 0;
 }
 

@@ -94,7 +94,8 @@ function copyToArrayBuffer (bytes) {
 }
 
 /**
- * One LiveKit E2EE worker with one track (one FrameCryptor) attached.
+ * One LiveKit E2EE worker (one key provider's worth of keys) and the tracks
+ * (FrameCryptors) attached to it.
  *
  * Usage: create(), setKey()/ratchet()/setSifTrailer() as needed,
  * openTrack('encode'|'decode', ...), then process() frames one at a time.
@@ -127,9 +128,7 @@ export class LiveKitCryptor {
     this.lk = lk;
     this.events = [];
     this.inflight = new Set();
-    this.output = [];
-    this.frameController = null;
-    this.track = null;
+    this.tracks = 0;
     this.context = this.makeWorkerScope();
     lk.workerScript.runInContext(this.context);
     if (typeof this.context.onmessage !== 'function')
@@ -246,46 +245,43 @@ export class LiveKitCryptor {
   }
 
   /**
-   * Attaches the one track of this worker. `participant` is the identity
+   * Attaches a track to this worker. `participant` is the identity
    * whose track it is: the local participant when encoding, the sender when
    * decoding. The codec is passed as E2eeManager does: always to receivers,
    * only for H.264/H.265 to senders; the frames' metadata carries the MIME
    * type as Chrome's does.
    */
-  async openTrack (operation, { participant, codec, trackId = 'TR_interop' }) {
-    if (this.track)
-      throw new Error('this LiveKitCryptor already has a track');
+  async openTrack (operation, { participant, codec }) {
+    const track = { operation, codec, isVideo: codec !== 'opus',
+      ssrc: 0x11223344 + this.tracks, output: [], controller: null };
+    track.payloadType = track.isVideo ? 96 : 111;
+    this.tracks++;
     await this.post('enable', { enabled: true, participantIdentity: participant });
     const readableStream = new ReadableStream({
-      start: (controller) => { this.frameController = controller; },
+      start: (controller) => { track.controller = controller; },
     }, { highWaterMark: 0 });
     const writableStream = new WritableStream({
-      write: (frame) => { this.output.push(frame); },
+      write: (frame) => { track.output.push(frame); },
     });
-    const isVideo = codec !== 'opus';
     const tellCodec = operation === 'decode' || codec === 'h264' ||
         codec === 'h265';
     await this.post(operation, {
       participantIdentity: participant,
       readableStream,
       writableStream,
-      trackId,
-      codec: isVideo && tellCodec ? codec : undefined,
+      trackId: `TR_interop_${this.tracks}`,
+      codec: track.isVideo && tellCodec ? codec : undefined,
       hasPacketTrailer: false,
     });
-    this.track = { operation, codec, isVideo, ssrc: 0x11223344,
-      payloadType: isVideo ? 96 : 111 };
+    return track;
   }
 
   /**
-   * Runs one frame through LiveKit's transform. `frame.data` is a
-   * Uint8Array, `frame.key` tells a video key frame from a delta frame.
-   * Returns a Uint8Array, or null when LiveKit dropped the frame.
+   * Runs one frame through LiveKit's transform on `t` (from openTrack()).
+   * `frame.data` is a Uint8Array, `frame.key` tells a video key frame from
+   * a delta frame. Returns a Uint8Array, or null when LiveKit dropped it.
    */
-  async process ({ data, key = true, timestamp = 0 }) {
-    const t = this.track;
-    if (!t)
-      throw new Error('openTrack() first');
+  async process (t, { data, key = true, timestamp = 0 }) {
     const metadata = {
       synchronizationSource: t.ssrc,
       payloadType: t.payloadType,
@@ -298,14 +294,14 @@ export class LiveKitCryptor {
       ? new RTCEncodedVideoFrame(buffer, key ? 'key' : 'delta', timestamp,
           metadata)
       : new RTCEncodedAudioFrame(buffer, timestamp, metadata);
-    const before = this.output.length;
-    this.frameController.enqueue(frame);
+    const before = t.output.length;
+    t.controller.enqueue(frame);
     await this.settle();
-    if (this.output.length === before)
+    if (t.output.length === before)
       return null;
-    if (this.output.length !== before + 1)
+    if (t.output.length !== before + 1)
       throw new Error('LiveKit emitted more than one frame for one frame');
-    return new Uint8Array(this.output[before].data.slice(0));
+    return new Uint8Array(t.output[before].data.slice(0));
   }
 
   /** Error events (CryptorError reasons) posted since index `from`. */

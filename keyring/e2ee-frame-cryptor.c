@@ -1170,7 +1170,7 @@ e2ee_frame_cryptor_get_max_encrypted_size (E2eeFrameCryptor * cryptor,
 }
 
 /**
- * e2ee_frame_cryptor_encrypt:
+ * e2ee_frame_cryptor_encrypt: (skip)
  * @cryptor: an #E2eeFrameCryptor
  * @frame: (array length=frame_len) (nullable): one encoded frame
  * @frame_len: length of @frame
@@ -1183,7 +1183,10 @@ e2ee_frame_cryptor_get_max_encrypted_size (E2eeFrameCryptor * cryptor,
  * @out_len: (out): bytes written to @out
  * @error: return location for a #GError, or %NULL
  *
- * Encrypts one frame with the key at the cryptor's key index. A frame
+ * Encrypts one frame with the key at the cryptor's key index, into a
+ * buffer the caller provides (no allocation: the per-frame call for C
+ * hosts such as GStreamer elements; bindings use
+ * e2ee_frame_cryptor_encrypt_bytes()). A frame
  * shorter than its codec's clear header (a truncated VP8 frame, say) stays
  * entirely in clear and gets a tag over it, so it still authenticates.
  *
@@ -1227,7 +1230,7 @@ e2ee_frame_cryptor_encrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,
 }
 
 /**
- * e2ee_frame_cryptor_decrypt:
+ * e2ee_frame_cryptor_decrypt: (skip)
  * @cryptor: an #E2eeFrameCryptor
  * @frame: (array length=frame_len) (nullable): one received frame
  * @frame_len: length of @frame
@@ -1240,7 +1243,9 @@ e2ee_frame_cryptor_encrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,
  * @error: return location for a #GError, or %NULL
  *
  * Decrypts one frame with the key its key index names, trying the ratchet
- * window if that fails. Reports state changes (see #E2eeState).
+ * window if that fails, into a buffer the caller provides (bindings use
+ * e2ee_frame_cryptor_decrypt_bytes()). Reports state changes (see
+ * #E2eeState).
  *
  * Returns: %TRUE with the plaintext (or a passed-through frame) in @out;
  *   %FALSE with @error set, and the frame must be dropped:
@@ -1279,6 +1284,79 @@ e2ee_frame_cryptor_decrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,
 
   emit_state_change (cryptor, &change);
   return ok;
+}
+
+/**
+ * e2ee_frame_cryptor_encrypt_bytes: (rename-to e2ee_frame_cryptor_encrypt)
+ * @cryptor: an #E2eeFrameCryptor
+ * @frame: one encoded frame
+ * @frame_type: whether @frame is a key frame (%E2EE_FRAME_TYPE_AUTO: tell
+ *   from its bytes)
+ * @error: return location for a #GError, or %NULL
+ *
+ * e2ee_frame_cryptor_encrypt() for bindings and convenience: allocates
+ * the encrypted frame.
+ *
+ * Returns: (transfer full) (nullable): the encrypted frame, or %NULL with
+ *   @error set (see e2ee_frame_cryptor_encrypt())
+ */
+GBytes *
+e2ee_frame_cryptor_encrypt_bytes (E2eeFrameCryptor * cryptor, GBytes * frame,
+    E2eeFrameType frame_type, GError ** error)
+{
+  gsize frame_len, size, out_len = 0;
+  const guint8 *data;
+  guint8 *out;
+
+  g_return_val_if_fail (E2EE_IS_FRAME_CRYPTOR (cryptor), NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = g_bytes_get_data (frame, &frame_len);
+  size = e2ee_frame_cryptor_get_max_encrypted_size (cryptor, frame_len);
+  out = g_malloc (MAX (size, 1));
+  if (!e2ee_frame_cryptor_encrypt (cryptor, data, frame_len, frame_type, out,
+          size, &out_len, error)) {
+    g_free (out);
+    return NULL;
+  }
+  return g_bytes_new_take (g_realloc (out, MAX (out_len, 1)), out_len);
+}
+
+/**
+ * e2ee_frame_cryptor_decrypt_bytes: (rename-to e2ee_frame_cryptor_decrypt)
+ * @cryptor: an #E2eeFrameCryptor
+ * @frame: one received frame
+ * @frame_type: whether @frame is a key frame (%E2EE_FRAME_TYPE_AUTO: tell
+ *   from its bytes)
+ * @error: return location for a #GError, or %NULL
+ *
+ * e2ee_frame_cryptor_decrypt() for bindings and convenience: allocates
+ * the plaintext frame.
+ *
+ * Returns: (transfer full) (nullable): the plaintext frame, or %NULL with
+ *   @error set (see e2ee_frame_cryptor_decrypt()): drop the frame
+ */
+GBytes *
+e2ee_frame_cryptor_decrypt_bytes (E2eeFrameCryptor * cryptor, GBytes * frame,
+    E2eeFrameType frame_type, GError ** error)
+{
+  gsize frame_len, out_len = 0;
+  const guint8 *data;
+  guint8 *out;
+
+  g_return_val_if_fail (E2EE_IS_FRAME_CRYPTOR (cryptor), NULL);
+  g_return_val_if_fail (frame != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  data = g_bytes_get_data (frame, &frame_len);
+  out = g_malloc (MAX (frame_len, 1));
+  if (!e2ee_frame_cryptor_decrypt (cryptor, data, frame_len, frame_type, out,
+          frame_len, &out_len, error)) {
+    g_free (out);
+    return NULL;
+  }
+  return g_bytes_new_take (g_realloc (out, MAX (out_len, 1)), out_len);
 }
 
 /**

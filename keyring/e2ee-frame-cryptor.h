@@ -80,6 +80,18 @@ gboolean e2ee_frame_cryptor_decrypt             (E2eeFrameCryptor * cryptor,
                                                  GError ** error);
 
 E2EE_API
+GBytes *e2ee_frame_cryptor_encrypt_bytes        (E2eeFrameCryptor * cryptor,
+                                                 GBytes * frame,
+                                                 E2eeFrameType frame_type,
+                                                 GError ** error);
+
+E2EE_API
+GBytes *e2ee_frame_cryptor_decrypt_bytes        (E2eeFrameCryptor * cryptor,
+                                                 GBytes * frame,
+                                                 E2eeFrameType frame_type,
+                                                 GError ** error);
+
+E2EE_API
 void e2ee_frame_cryptor_pin_iv_for_testing      (E2eeFrameCryptor * cryptor,
                                                  guint32 ssrc,
                                                  guint32 rtp_timestamp,

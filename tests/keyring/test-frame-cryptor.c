@@ -621,6 +621,59 @@ test_max_encrypted_size (void)
   g_object_unref (provider);
 }
 
+/* The GBytes variants (what bindings see as encrypt and decrypt). */
+static void
+test_bytes_api (void)
+{
+  E2eeKeyProvider *provider = provider_with_key (6);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  static const guint8 frame[] = { 0, 0, 0, 1, 0x65, 0x88, 0, 0, 0, 0, 1,
+    2, 3
+  };
+  GBytes *plain = g_bytes_new_static (frame, sizeof (frame));
+  GBytes *empty = g_bytes_new_static (NULL, 0);
+  GError *error = NULL;
+  GBytes *encrypted, *decrypted, *bad;
+  guint8 *tampered;
+  gsize len;
+
+  encrypted = e2ee_frame_cryptor_encrypt_bytes (enc, plain,
+      E2EE_FRAME_TYPE_AUTO, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (encrypted), >=,
+      sizeof (frame) + E2EE_FRAME_OVERHEAD);
+  decrypted = e2ee_frame_cryptor_decrypt_bytes (dec, encrypted,
+      E2EE_FRAME_TYPE_AUTO, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (decrypted, plain));
+
+  tampered = g_bytes_unref_to_data (g_bytes_ref (encrypted), &len);
+  tampered[len - 3] ^= 0x40;
+  bad = g_bytes_new_take (tampered, len);
+  g_assert_null (e2ee_frame_cryptor_decrypt_bytes (dec, bad,
+          E2EE_FRAME_TYPE_AUTO, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_DECRYPTION_FAILED);
+  g_clear_error (&error);
+
+  g_bytes_unref (decrypted);
+  decrypted = e2ee_frame_cryptor_decrypt_bytes (dec, empty,
+      E2EE_FRAME_TYPE_AUTO, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (decrypted), ==, 0);
+
+  g_bytes_unref (bad);
+  g_bytes_unref (decrypted);
+  g_bytes_unref (encrypted);
+  g_bytes_unref (empty);
+  g_bytes_unref (plain);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (provider);
+}
+
 /* Bad input */
 
 static gboolean
@@ -1105,6 +1158,7 @@ main (int argc, char **argv)
       test_encryption_type_none);
   g_test_add_func ("/frame-cryptor/round-trips", test_round_trips);
   g_test_add_func ("/frame-cryptor/tiny-h26x", test_tiny_h26x);
+  g_test_add_func ("/frame-cryptor/bytes-api", test_bytes_api);
   g_test_add_func ("/frame-cryptor/encrypt/max-encrypted-size",
       test_max_encrypted_size);
   g_test_add_func ("/frame-cryptor/bad-input/truncated",

@@ -112,7 +112,7 @@ typedef struct
   gchar *participant_id;
   gint key_index;
   gboolean enabled;
-  guint config_serial;          /* grows when participant-id or key-index change */
+  guint config_serial;          /* grows on participant-id/key-index sets */
   PendingKeyKind pending_kind;
   guint8 *pending_material;     /* sodium_malloc'd; wiped when applied */
   gsize pending_len;

@@ -548,9 +548,23 @@ function tamper (data, offset) {
   return copy;
 }
 
+/** A frame both receivers must refuse. */
+function badFrame (data, frame, label) {
+  return { data, key: frame.key, bad: true, label };
+}
+
+/** An untouched frame both receivers must accept. */
+function controlFrame (data, codec, frame, label) {
+  return { data, key: frame.key, expect: expectedPlaintext(codec, frame),
+    label: `${label} (control)` };
+}
+
+/**
+ * Runs `frames` through e2eedecrypt and LiveKit's receiver under case `c`:
+ * each must refuse the bad frames and pass the controls. With `expect`,
+ * LiveKit's error reason and our posted state are checked too.
+ */
 async function refusedByBoth (name, c, codec, frames, expect) {
-  // A control frame first and last: the receivers accept the right frame,
-  // so a refusal is the bad frame's doing and never poisons the key.
   const ours = await gstDecrypt(c, codec, frames);
   const theirs = await liveKitDecrypt(c, codec, frames);
   frames.forEach((f, i) => {
@@ -573,7 +587,8 @@ async function refusedByBoth (name, c, codec, frames, expect) {
     report(reasons.includes(expect.livekit) && states.includes(expect.ours),
         `negative ${name}: LiveKit reports ${expect.livekit}, ` +
         `e2eedecrypt posts state ${expect.ours}`,
-        [`LiveKit: ${JSON.stringify(reasons)}, ours: ${JSON.stringify(states)}`]);
+        [`LiveKit: ${JSON.stringify(reasons)}, ` +
+          `ours: ${JSON.stringify(states)}`]);
   }
 }
 
@@ -593,24 +608,25 @@ async function runNegativeCases (streams) {
             [sent.error ?? 'a frame was dropped']);
         continue;
       }
-      const good = (i, label) => ({ data: sent.frames[i], key: stream.frames[i].key,
-        expect: expectedPlaintext(stream.codec, stream.frames[i]),
-        label: `${label} (control)` });
-      const bad = (data, i, label) => ({ data, key: stream.frames[i].key,
-        bad: true, label });
+      const frame = (i) => stream.frames[i];
+      const bad = (data, i, label) => badFrame(data, frame(i), label);
+      const control = (i) => controlFrame(sent.frames[i], stream.codec,
+          frame(i), `frame ${i}`);
       const tag = `${stream.name}, ${source}'s frames`;
 
-      // Tampering: clear header (the AAD), ciphertext, tag, IV.
-      const f0 = sent.frames[1];
-      // A byte of the clear header that is not part of a start code.
+      // One byte flipped in the clear header (the AAD), the ciphertext, the
+      // tag, the IV. The controls around them show that a refusal is the
+      // bad frame's doing and that it did not poison the key.
+      const f1 = sent.frames[1];
       const headerAt = { opus: 0, vp8: 1, h264: 5 }[stream.codec];
       await refusedByBoth(`tampered byte, ${tag}`, base, stream.codec, [
-        good(0, 'frame 0'),
-        bad(tamper(f0, headerAt), 1, `byte ${headerAt} (clear header)`),
-        bad(tamper(f0, Math.floor(f0.length / 2)), 1, 'middle byte'),
-        bad(tamper(f0, -20), 1, 'a tag byte'),
-        bad(tamper(f0, -5), 1, 'an IV byte'),
-        good(2, 'frame 2'),
+        control(0),
+        bad(tamper(f1, headerAt), 1,
+            `frame 1, byte ${headerAt} (clear header)`),
+        bad(tamper(f1, Math.floor(f1.length / 2)), 1, 'frame 1, middle byte'),
+        bad(tamper(f1, -20), 1, 'frame 1, a tag byte'),
+        bad(tamper(f1, -5), 1, 'frame 1, an IV byte'),
+        control(2),
       ]);
 
       // The wrong key: raw (receiver window 8: ratcheting does not help).
@@ -631,23 +647,20 @@ async function runNegativeCases (streams) {
     const lkSent = await liveKitEncrypt(passCase, stream);
     const gstSent = await gstEncrypt(passCase, stream);
     if (gstSent.error) {
-      report(false, `negative wrong passphrase ${stream.name}`, [gstSent.error]);
+      report(false, `negative wrong passphrase ${stream.name}`,
+          [gstSent.error]);
       continue;
     }
     await refusedByBoth(`wrong passphrase, ${stream.name}`, passCase,
         stream.codec, [
-          ...lkSent.frames.slice(0, 2).map((d, i) => bad2(d, stream, i,
-              'LiveKit')),
-          ...gstSent.frames.slice(0, 2).map((d, i) => bad2(d, stream, i,
-              'e2eeencrypt')),
-        ]);
+          ...lkSent.frames.slice(0, 2).map((d, i) => badFrame(d,
+              stream.frames[i], `LiveKit's frame ${i}`)),
+          ...gstSent.frames.slice(0, 2).map((d, i) => badFrame(d,
+              stream.frames[i], `e2eeencrypt's frame ${i}`)),
+        ],
+        { livekit: 'InvalidKey', ours: 'decryption-failed' });
   }
   await senderWithoutKey(pick[0]);
-}
-
-function bad2 (data, stream, i, source) {
-  return { data, key: stream.frames[i].key, bad: true,
-    label: `${source}'s frame ${i}` };
 }
 
 // A sender with no key at its index drops frames; it never sends plaintext.

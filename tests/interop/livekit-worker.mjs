@@ -9,12 +9,18 @@
 // Nothing of LiveKit's logic is re-implemented here: every byte a
 // LiveKitCryptor produces or accepts was decided by LiveKit's code.
 
+import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 
 export const LIVEKIT_CLIENT_VERSION = '2.23.0';
+
+// Node 18 has WebCrypto only as crypto.webcrypto; livekit-client's main
+// bundle (the key-material helpers) uses the global one, as browsers have.
+if (globalThis.crypto?.subtle === undefined)
+  globalThis.crypto = webcrypto;
 
 let livekitPackage = null;
 
@@ -148,7 +154,7 @@ export class LiveKitCryptor {
     };
     // Counting every pending WebCrypto call is how settle() knows that the
     // worker has finished with a frame, including frames it drops silently.
-    const subtle = new Proxy(globalThis.crypto.subtle, {
+    const subtle = new Proxy(webcrypto.subtle, {
       get (target, name) {
         const member = Reflect.get(target, name, target);
         if (typeof member !== 'function')
@@ -162,8 +168,8 @@ export class LiveKitCryptor {
       console,
       crypto: {
         subtle,
-        getRandomValues: (array) => globalThis.crypto.getRandomValues(array),
-        randomUUID: () => globalThis.crypto.randomUUID(),
+        getRandomValues: (array) => webcrypto.getRandomValues(array),
+        randomUUID: () => webcrypto.randomUUID(),
       },
       TextEncoder, TextDecoder,
       ReadableStream, WritableStream, TransformStream,
@@ -256,7 +262,8 @@ export class LiveKitCryptor {
       ssrc: 0x11223344 + this.tracks, output: [], controller: null };
     track.payloadType = track.isVideo ? 96 : 111;
     this.tracks++;
-    await this.post('enable', { enabled: true, participantIdentity: participant });
+    await this.post('enable', { enabled: true,
+      participantIdentity: participant });
     const readableStream = new ReadableStream({
       start: (controller) => { track.controller = controller; },
     }, { highWaterMark: 0 });

@@ -8,7 +8,7 @@
 # scripts/setup.sh installs both from Debian where they are missing.
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "${0%/*}" && pwd)"
 bridge=""
 npm_dir=""
 rest=()

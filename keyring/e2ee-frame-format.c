@@ -37,6 +37,8 @@
 
 #include "keyring/e2ee-frame-format.h"
 
+#include <string.h>
+
 #define VP8_KEY_FRAME_HEADER_LENGTH 10
 #define VP8_DELTA_FRAME_HEADER_LENGTH 3
 #define AUDIO_HEADER_LENGTH 1
@@ -45,12 +47,15 @@
 #define EMULATION_PREVENTION_BYTE 0x03
 
 /* One pass over the NAL units of an Annex B byte stream, the way
- * naluUtils.ts findNALUIndices walks it. */
+ * naluUtils.ts findNALUIndices walks it. Lazy: the end of a NAL unit is
+ * looked for only when the next one is asked for, so finding an H.264
+ * slice does not scan the rest of the frame. */
 typedef struct
 {
   const guint8 *data;
   gsize len;
-  gsize next_start;             /* first byte of the next NAL unit */
+  gsize nal;                    /* first byte of the current NAL unit */
+  gboolean started;
 } NalScanner;
 
 static gboolean
@@ -68,19 +73,26 @@ is_three_byte_start_code (const guint8 * data, gsize len, gsize pos)
 }
 
 /* Position of the first start code at or after @pos that LiveKit's scanner
- * sees, or @len if there is none. Like LiveKit, it only looks at positions
- * below len - 3, and a 4-byte code only below len - 4. */
+ * sees, or @len if there is none. LiveKit looks at each position p below
+ * len - 3 (a 4-byte code only below len - 4) in turn; a start code at p
+ * has its 01 byte at p + 2 or p + 3, so memchr () finds the candidates:
+ * for a 01 at c, the 4-byte code at c - 3 comes before the 3-byte one at
+ * c - 2, and c < len - 1 keeps both within LiveKit's bounds. */
 static gsize
 find_start_code (const guint8 * data, gsize len, gsize pos)
 {
-  if (len <= 3)
-    return len;
+  while (pos + 3 < len) {
+    const guint8 *one = memchr (data + pos + 2, 1, len - 1 - (pos + 2));
+    gsize c;
 
-  for (; pos < len - 3; pos++) {
-    if (pos < len - 4 && is_four_byte_start_code (data, len, pos))
-      return pos;
-    if (is_three_byte_start_code (data, len, pos))
-      return pos;
+    if (one == NULL)
+      break;
+    c = one - data;
+    if (c >= pos + 3 && is_four_byte_start_code (data, len, c - 3))
+      return c - 3;
+    if (is_three_byte_start_code (data, len, c - 2))
+      return c - 2;
+    pos = c - 1;                /* the next candidate 01 is after c */
   }
   return len;
 }
@@ -91,23 +103,38 @@ start_code_length (const guint8 * data, gsize len, gsize pos)
   return is_four_byte_start_code (data, len, pos) ? 4 : 3;
 }
 
+static gsize
+count_leading_zeros (const guint8 * data, gsize len)
+{
+  gsize i = 0;
+
+  while (i < len && data[i] == 0)
+    i++;
+  return i;
+}
+
 /* Returns FALSE when the stream has bytes other than zeros before its first
- * start code (LiveKit: "byte stream contains leading data"). */
+ * start code (LiveKit: "byte stream contains leading data"). Without
+ * leading data, the first start code ends at the first non-zero byte,
+ * which must be its 01: 00 00 01 or 00 00 00 01 there, seen by LiveKit's
+ * scanner only if that 01 comes before len - 1. */
 static gboolean
 nal_scanner_init (NalScanner * scanner, const guint8 * data, gsize len)
 {
-  gsize first = find_start_code (data, len, 0);
-  gsize i;
+  gsize zeros = count_leading_zeros (data, len);
+  gsize first = len;            /* all zeros: no start code, no NAL unit */
 
-  for (i = 0; i < first && i < len; i++) {
-    if (data[i] != 0)
+  if (zeros < len) {
+    if (data[zeros] != 1 || zeros < 2 || zeros + 1 >= len)
       return FALSE;
+    first = zeros >= 3 ? zeros - 3 : zeros - 2;
   }
 
   scanner->data = data;
   scanner->len = len;
-  scanner->next_start = first < len ?
+  scanner->nal = first < len ?
       first + start_code_length (data, len, first) : G_MAXSIZE;
+  scanner->started = FALSE;
   return TRUE;
 }
 
@@ -115,16 +142,18 @@ nal_scanner_init (NalScanner * scanner, const guint8 * data, gsize len)
 static gboolean
 nal_scanner_next (NalScanner * scanner, gsize * nal)
 {
-  gsize end;
+  if (scanner->started && scanner->nal < scanner->len) {
+    gsize end = find_start_code (scanner->data, scanner->len, scanner->nal);
 
-  if (scanner->len <= 3 || scanner->next_start >= scanner->len - 3)
+    scanner->nal = end < scanner->len ?
+        end + start_code_length (scanner->data, scanner->len, end) :
+        G_MAXSIZE;
+  }
+  scanner->started = TRUE;
+
+  if (scanner->len <= 3 || scanner->nal >= scanner->len - 3)
     return FALSE;
-
-  *nal = scanner->next_start;
-  end = find_start_code (scanner->data, scanner->len, scanner->next_start);
-  scanner->next_start = end < scanner->len ?
-      end + start_code_length (scanner->data, scanner->len, end) :
-      G_MAXSIZE;
+  *nal = scanner->nal;
   return TRUE;
 }
 
@@ -261,40 +290,64 @@ e2ee_frame_format_normalize_header (const guint8 * header, gsize len,
   return written;
 }
 
+/* Escaping and unescaping jump from zero byte to zero byte with memchr ():
+ * only a 00 00 pair can need an escape byte or carry one. */
 gsize
 e2ee_frame_format_escape (const guint8 * in, gsize len, guint8 * out)
 {
-  guint zeros = 0;
   gsize written = 0;
-  gsize i;
+  gsize copied = 0;             /* input before this is in @out */
+  gsize pos = 0;
 
-  for (i = 0; i < len; i++) {
-    if (zeros >= 2 && in[i] <= EMULATION_PREVENTION_BYTE) {
+  while (pos + 2 < len) {
+    const guint8 *zero = memchr (in + pos, 0, len - 2 - pos);
+    gsize z;
+
+    if (zero == NULL)
+      break;
+    z = zero - in;
+    /* A zero before the last escape byte does not count (z >= copied):
+     * 00 00 00 00 becomes 00 00 03 00 00, not 00 00 03 00 03 00. */
+    if (in[z + 1] == 0 && in[z + 2] <= EMULATION_PREVENTION_BYTE
+        && z >= copied) {
+      memcpy (out + written, in + copied, z + 2 - copied);
+      written += z + 2 - copied;
       out[written++] = EMULATION_PREVENTION_BYTE;
-      zeros = 0;
+      copied = pos = z + 2;
+    } else {
+      pos = z + 1;
     }
-    out[written++] = in[i];
-    zeros = in[i] == 0 ? zeros + 1 : 0;
   }
-  return written;
+  if (copied < len)
+    memcpy (out + written, in + copied, len - copied);
+  return written + len - copied;
 }
 
 gsize
 e2ee_frame_format_unescape (const guint8 * in, gsize len, guint8 * out)
 {
   gsize written = 0;
-  gsize i = 0;
+  gsize copied = 0;
+  gsize pos = 0;
 
-  /* Writing never overtakes reading (written <= i), so out may equal in. */
-  while (i < len) {
-    if (len - i >= 3 && in[i] == 0 && in[i + 1] == 0
-        && in[i + 2] == EMULATION_PREVENTION_BYTE) {
-      out[written++] = 0;
-      out[written++] = 0;
-      i += 3;
+  /* Writing never overtakes reading (written <= copied), so out may equal
+   * in: memmove. */
+  while (pos + 2 < len) {
+    const guint8 *zero = memchr (in + pos, 0, len - 2 - pos);
+    gsize z;
+
+    if (zero == NULL)
+      break;
+    z = zero - in;
+    if (in[z + 1] == 0 && in[z + 2] == EMULATION_PREVENTION_BYTE) {
+      memmove (out + written, in + copied, z + 2 - copied);
+      written += z + 2 - copied;
+      copied = pos = z + 3;     /* the escape byte is dropped */
     } else {
-      out[written++] = in[i++];
+      pos = z + 1;
     }
   }
-  return written;
+  if (copied < len)
+    memmove (out + written, in + copied, len - copied);
+  return written + len - copied;
 }

@@ -360,6 +360,149 @@ test_unescape_edges (void)
       sizeof (double3_out));
 }
 
+/* Straightforward byte-by-byte versions of LiveKit's algorithms
+ * (naluUtils.ts findNALUIndices / processNALUsForEncryption, utils.ts
+ * writeRbsp / parseRbsp), to check the memchr ()-based ones against. */
+static gboolean
+ref_start_code_at (const guint8 * d, gsize len, gsize p, gsize * code_len)
+{
+  if (p + 4 < len && d[p] == 0 && d[p + 1] == 0 && d[p + 2] == 0
+      && d[p + 3] == 1) {
+    *code_len = 4;
+    return TRUE;
+  }
+  if (d[p] == 0 && d[p + 1] == 0 && d[p + 2] == 1) {
+    *code_len = 3;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static E2eeFrameSplit
+ref_split_h26x (const guint8 * d, gsize len, gsize vp8_header)
+{
+  E2eeFrameSplit split = { MIN (vp8_header, len), FALSE };
+  gsize nals[64], n_nals = 0, start = 0, pos = 0, i;
+
+  while (len > 3 && pos < len - 3) {
+    gsize code_len = 3, end;
+
+    while (pos < len - 3 && !ref_start_code_at (d, len, pos, &code_len))
+      pos++;
+    if (pos >= len - 3)
+      pos = len;
+    end = pos;
+    while (end > start && d[end - 1] == 0)
+      end--;
+    if (start == 0 && end != start)
+      return split;             /* leading data */
+    if (start != 0 && n_nals < G_N_ELEMENTS (nals))
+      nals[n_nals++] = start;
+    if (pos < len)
+      ref_start_code_at (d, len, pos, &code_len);
+    start = pos = pos + code_len;
+  }
+  for (i = 0; i < n_nals; i++) {
+    guint type = d[nals[i]] & 0x1f;
+
+    if (type == 1 || type == 5) {
+      split.header_len = nals[i] + 2;
+      split.nal_processing = TRUE;
+      return split;
+    }
+  }
+  for (i = 0; i < n_nals; i++) {
+    guint type = (d[nals[i]] >> 1) & 0x3f;
+
+    if (type <= 9 || (type >= 16 && type <= 21)) {
+      split.header_len = nals[i] + 2;
+      split.nal_processing = TRUE;
+      return split;
+    }
+  }
+  return split;
+}
+
+static gsize
+ref_escape (const guint8 * in, gsize len, guint8 * out)
+{
+  gsize written = 0, i;
+  guint zeros = 0;
+
+  for (i = 0; i < len; i++) {
+    if (in[i] <= 3 && zeros >= 2) {
+      out[written++] = 3;
+      zeros = 0;
+    }
+    out[written++] = in[i];
+    zeros = in[i] == 0 ? zeros + 1 : 0;
+  }
+  return written;
+}
+
+static gsize
+ref_unescape (const guint8 * in, gsize len, guint8 * out)
+{
+  gsize written = 0, i = 0;
+
+  while (i < len) {
+    if (len - i >= 3 && in[i] == 0 && in[i + 1] == 0 && in[i + 2] == 3) {
+      out[written++] = in[i++];
+      out[written++] = in[i++];
+      i++;
+    } else {
+      out[written++] = in[i++];
+    }
+  }
+  return written;
+}
+
+static void
+generate_soup (GRand * rand, guint8 * frame, gsize len)
+{
+  static const guint8 pieces[][4] = {
+    {0, 0, 1}, {0, 0, 0, 1}, {0x65}, {0x41}, {0x26}, {0x02}, {0x09}, {0},
+    {0xff}, {0x40, 0x01}, {3}, {0, 0}
+  };
+  static const guint8 piece_len[] = { 3, 4, 1, 1, 1, 1, 1, 1, 1, 2, 1, 2 };
+  gsize pos = 0;
+
+  while (pos < len) {
+    guint p = g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces));
+    gsize n = MIN (piece_len[p], len - pos);
+
+    memcpy (frame + pos, pieces[p], n);
+    pos += n;
+  }
+}
+
+static void
+test_against_reference (void)
+{
+  GRand *rand = g_rand_new_with_seed (0x1e5);
+  guint8 frame[64], a[128], b[128];
+  guint iteration;
+
+  for (iteration = 0; iteration < 200000; iteration++) {
+    gsize len = g_rand_int_range (rand, 0, sizeof (frame));
+    E2eeFrameType type = iteration % 2 ? E2EE_FRAME_TYPE_KEY :
+        E2EE_FRAME_TYPE_DELTA;
+    E2eeFrameSplit ours, ref;
+
+    generate_soup (rand, frame, len);
+    ours = e2ee_frame_format_split (E2EE_CODEC_H264, type, frame, len);
+    ref = ref_split_h26x (frame, len, iteration % 2 ? 10 : 3);
+    g_assert_cmpuint (ours.header_len, ==, ref.header_len);
+    g_assert_cmpint (ours.nal_processing, ==, ref.nal_processing);
+
+    g_assert_cmpmem (a, e2ee_frame_format_escape (frame, len, a), b,
+        ref_escape (frame, len, b));
+    g_assert_cmpmem (a, e2ee_frame_format_unescape (frame, len, a), b,
+        ref_unescape (frame, len, b));
+  }
+  g_rand_free (rand);
+}
+
 /* Random and start-code-heavy garbage for every codec: never reads past
  * the frame (exact-size heap copies), header never longer than the frame,
  * a slice-based header always inside it with its NAL header in clear. */
@@ -437,6 +580,8 @@ main (int argc, char **argv)
       test_escape_worst_case);
   g_test_add_func ("/frame-format/unescape/edges", test_unescape_edges);
   g_test_add_func ("/frame-format/split/garbage", test_split_garbage);
+  g_test_add_func ("/frame-format/against-reference",
+      test_against_reference);
 
   return g_test_run ();
 }

@@ -1390,13 +1390,16 @@ print_node_table (void)
         }
         g_print ("\n");
       }
-  for (p = 0; p < G_N_ELEMENTS (node_paths); p++) {
-    g_autofree gchar *what = g_strdup_printf (">= 20x faster per frame than "
-        "%s, every size, rule and direction", node_paths[p]);
-
-    if (worst[p] < 1e9)
-      add_target ("e", what, worst[p] >= 20, "lowest %.1fx", worst[p]);
-  }
+  /* The issue's target is LiveKit's own path; the bare crypto.subtle
+   * cryptor is a stricter comparison of our own, shown beside it. */
+  if (worst[1] < 1e9)
+    add_target ("e", ">= 20x faster per frame than LiveKit's WebCrypto path "
+        "(its worker), every size, rule and direction", worst[1] >= 20,
+        "lowest %.1fx", worst[1]);
+  if (worst[0] < 1e9)
+    add_target ("e+", ">= 20x faster per frame than a bare crypto.subtle "
+        "frame cryptor (stricter than the issue)", worst[0] >= 20,
+        "lowest %.1fx", worst[0]);
 }
 
 static void

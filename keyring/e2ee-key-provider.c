@@ -605,7 +605,7 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
   properties[PROP_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY] =
       g_param_spec_boolean ("discard-frame-when-cryptor-not-ready",
       "Discard frame when cryptor not ready",
-      "Drop frames that arrive before a decryption key", 
+      "Drop frames that arrive before a decryption key",
       DEFAULT_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY, rw);
 
   /**

@@ -422,12 +422,52 @@ test_failure_tolerance (void)
   g_object_unref (kp);
 }
 
+/* key-size 256: AES-256-GCM under the first 32 bytes of PBKDF2 (computed
+ * independently with Python's hashlib). */
+static void
+test_key_size_256 (void)
+{
+  static const guint8 aes_256_key[32] = {
+    0x84, 0x37, 0xee, 0x00, 0x2f, 0xdb, 0xa3, 0x57,
+    0x2a, 0xc5, 0xb0, 0x04, 0x58, 0xcf, 0x03, 0xf9,
+    0xcd, 0x48, 0xa7, 0xcd, 0x91, 0xee, 0xc2, 0xa2,
+    0xa7, 0x69, 0x87, 0xf7, 0x5e, 0x31, 0x91, 0x5b,
+  };
+  E2eeKeyProvider *kp = provider_with_passphrase ("key-size", 256, NULL);
+  guint8 expected[sizeof (payload) + 16];
+  Packet packet = { 0, };
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+  GError *error = NULL;
+  GBytes *plain;
+  int n;
+
+  encrypt (kp, NULL, &packet);
+  g_assert_cmpint (EVP_EncryptInit_ex (ctx, EVP_aes_256_gcm (), NULL,
+          aes_256_key, g_bytes_get_data (packet.iv, NULL)), ==, 1);
+  g_assert_cmpint (EVP_EncryptUpdate (ctx, expected, &n, payload,
+          sizeof (payload)), ==, 1);
+  g_assert_cmpint (EVP_EncryptFinal_ex (ctx, expected + n, &n), ==, 1);
+  g_assert_cmpint (EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, 16,
+          expected + sizeof (payload)), ==, 1);
+  EVP_CIPHER_CTX_free (ctx);
+  g_assert_cmpmem (g_bytes_get_data (packet.ciphertext, NULL),
+      g_bytes_get_size (packet.ciphertext), expected, sizeof (expected));
+
+  plain = decrypt_packet (kp, NULL, &packet, &error);
+  g_assert_no_error (error);
+  assert_payload (plain);
+  g_bytes_unref (plain);
+  packet_clear (&packet);
+  g_object_unref (kp);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/data-packet/round-trip", test_round_trip);
+  g_test_add_func ("/data-packet/key-size-256", test_key_size_256);
   g_test_add_func ("/data-packet/participant-key-index",
       test_participant_key_index);
   g_test_add_func ("/data-packet/tampering", test_tampering);

@@ -796,6 +796,68 @@ test_precompute_and_dispose (void)
   g_object_unref (kp);
 }
 
+typedef struct
+{
+  E2eeKeyProvider *kp;
+  E2eeKey *base;
+  E2eeKey *candidate;
+  guint lookups;
+} CandidateThread;
+
+static gpointer
+candidate_thread (gpointer data)
+{
+  CandidateThread *t = data;
+  guint i;
+
+  t->candidate = e2ee_key_provider_get_ratchet_candidate (t->kp, t->base, 3,
+      NULL);
+  /* Meanwhile the ring is read and failures are reported. */
+  for (i = 0; i < 200; i++) {
+    if (lookup (t->kp, "alice", 0, NULL) == E2EE_KEY_LOOKUP_OK)
+      t->lookups++;
+    e2ee_key_provider_report_decryption (t->kp, "alice", 0, i % 2);
+  }
+  return NULL;
+}
+
+/* Threads asking for the same steps while the worker derives them all get
+ * the very same keys: each step is derived once, whoever gets there. */
+static void
+test_concurrent_candidates (void)
+{
+  E2eeKeyProvider *kp = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "ratchet-window-size", 3, "shared-key", FALSE, NULL);
+  CandidateThread threads[4] = { {0,}, };
+  GThread *handles[G_N_ELEMENTS (threads)];
+  GBytes *material;
+  E2eeKey *base;
+  guint i;
+
+  set_passphrase (kp, "alice", PASSPHRASE, 0, TRUE);
+  base = e2ee_key_provider_lookup_key (kp, "alice", 0, NULL, NULL);
+  for (i = 0; i < G_N_ELEMENTS (threads); i++) {
+    threads[i].kp = kp;
+    threads[i].base = base;
+    handles[i] = g_thread_new ("candidate", candidate_thread, &threads[i]);
+  }
+  for (i = 0; i < G_N_ELEMENTS (threads); i++) {
+    g_thread_join (handles[i]);
+    g_assert_nonnull (threads[i].candidate);
+    g_assert_true (threads[i].candidate == threads[0].candidate);
+    /* failure-tolerance is -1: the key never went invalid. */
+    g_assert_cmpuint (threads[i].lookups, ==, 200);
+  }
+  material = e2ee_key_export_material (threads[0].candidate);
+  assert_bytes_hex (material, passphrase_ratchets[2]);
+  g_bytes_unref (material);
+
+  for (i = 0; i < G_N_ELEMENTS (threads); i++)
+    e2ee_key_unref (threads[i].candidate);
+  e2ee_key_unref (base);
+  g_object_unref (kp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -824,6 +886,8 @@ main (int argc, char **argv)
   g_test_add_func ("/key-provider/stream-ids", test_stream_ids);
   g_test_add_func ("/key-provider/frame-options", test_frame_options);
   g_test_add_func ("/key-provider/state-changed", test_state_changed);
+  g_test_add_func ("/key-provider/concurrent-candidates",
+      test_concurrent_candidates);
   g_test_add_func ("/key-provider/precompute-and-dispose",
       test_precompute_and_dispose);
 

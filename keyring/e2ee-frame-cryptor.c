@@ -41,7 +41,10 @@
  * trying up to #E2eeKeyProvider:ratchet-window-size ratchet steps of it
  * when it fails (LiveKit's JavaScript SDK effectively tries one step; we
  * try every step of the window). A frame that fails authentication is
- * never released.
+ * never released. An H.264/H.265 frame that fails and starts with
+ * parameter sets (which rtph264depay and rtph265depay prepend when their
+ * caps carry sprop-parameter-sets) is tried again from each start code
+ * after them; if the rest authenticates, only the rest is released.
  *
  * #E2eeKeyProvider:discard-frame-when-cryptor-not-ready: while the ring of
  * the frame's participant holds no key at all, a decryptor with this option
@@ -140,6 +143,11 @@ typedef struct
   guint ratchet_index;
 } StateChange;
 
+/* At most this many leading parameter sets are skipped in search of the
+ * sender's frame: a VPS, SPS and PPS prepended by rtph265depay in front
+ * of a key frame that carries its own three (see find_sender_starts). */
+#define MAX_PARAMETER_SET_SKIPS 6
+
 /* Where the parts of a received frame are (after unescaping). */
 typedef struct
 {
@@ -148,6 +156,11 @@ typedef struct
   gsize sealed_len;
   const guint8 *iv;
   guint8 key_index;
+  /* Where the sender's frame may begin: 0, then after each leading
+   * parameter set; @start is the one that authenticated. */
+  gsize starts[1 + MAX_PARAMETER_SET_SKIPS];
+  guint n_starts;
+  gsize start;
 } ReceivedFrame;
 
 struct _E2eeFrameCryptor
@@ -634,6 +647,92 @@ set_malformed (GError ** error, const gchar * why, gsize frame_len)
   return FALSE;
 }
 
+/* Parameter sets in front of the sender's frame.
+ *
+ * GStreamer's rtph264depay and rtph265depay, when their caps carry
+ * sprop-parameter-sets (sprop-vps, -sps and -pps for H.265) and they
+ * output a byte stream, prepend those parameter sets to the first access
+ * unit after every caps event. They land in front of the sender's clear
+ * header, which is the AAD, so that frame fails authentication although
+ * nobody tampered with it; SDPs from other senders commonly carry sprop.
+ * The prefix belongs to the H.26x frame as receivers get it, not to one
+ * element, so the cryptor deals with it for every host: when a frame that
+ * fails starts with parameter-set NAL units, the sender's frame may begin
+ * at any start code that follows them, and those beginnings are tried as
+ * well. Only whole parameter sets are ever skipped, at most
+ * MAX_PARAMETER_SET_SKIPS, and only the authenticated suffix is released,
+ * which is exactly what the sender sent; the prefix is dropped (the
+ * sender's key frame carries its own parameter sets, or the decoder has
+ * them from the caps). The attempts count as one decryption towards the
+ * failure tolerance and change the state once. The sealed part, IV and
+ * key index are the same for every beginning: the skipped NAL units are
+ * no slices, so the header still ends at the same slice. */
+static gboolean
+is_parameter_set (E2eeCodec codec, guint8 nal_header)
+{
+  switch (codec) {
+    case E2EE_CODEC_H264:
+      /* SPS, PPS */
+      return (nal_header & 0x1f) == 7 || (nal_header & 0x1f) == 8;
+    case E2EE_CODEC_H265:
+      /* VPS, SPS, PPS */
+      return ((nal_header >> 1) & 0x3f) >= 32
+          && ((nal_header >> 1) & 0x3f) <= 34;
+    default:
+      return FALSE;
+  }
+}
+
+/* Length of the start code at @pos: 4, 3, or 0 for none. */
+static gsize
+start_code_length_at (const guint8 * data, gsize len, gsize pos)
+{
+  if (pos + 4 <= len && data[pos] == 0 && data[pos + 1] == 0
+      && data[pos + 2] == 0 && data[pos + 3] == 1)
+    return 4;
+  if (pos + 3 <= len && data[pos] == 0 && data[pos + 1] == 0
+      && data[pos + 2] == 1)
+    return 3;
+  return 0;
+}
+
+/* The first start code after the NAL unit header at @pos, or @len. A
+ * parameter set ends in a non-zero byte (rbsp_trailing_bits), so a zero
+ * before 00 00 01 belongs to a 4-byte start code, as the sender wrote its
+ * header (normalised to 4-byte start codes). */
+static gsize
+next_start_code (const guint8 * data, gsize len, gsize pos)
+{
+  for (pos++; pos + 3 <= len; pos++) {
+    if (data[pos] == 0 && data[pos + 1] == 0 && data[pos + 2] == 1)
+      return data[pos - 1] == 0 ? pos - 1 : pos;
+  }
+  return len;
+}
+
+/* Fills @parsed's starts: 0, then the start code after each leading
+ * parameter set within the clear header. */
+static void
+find_sender_starts (E2eeCodec codec, const guint8 * frame,
+    ReceivedFrame * parsed)
+{
+  gsize pos = 0;
+
+  parsed->starts[0] = 0;
+  parsed->n_starts = 1;
+  while (parsed->n_starts < G_N_ELEMENTS (parsed->starts)) {
+    gsize code_len = start_code_length_at (frame, parsed->header_len, pos);
+
+    if (code_len == 0 || pos + code_len >= parsed->header_len
+        || !is_parameter_set (codec, frame[pos + code_len]))
+      return;
+    pos = next_start_code (frame, parsed->header_len, pos + code_len);
+    if (pos >= parsed->header_len)
+      return;
+    parsed->starts[parsed->n_starts++] = pos;
+  }
+}
+
 /* Splits a received frame into header, sealed part, IV and key index.
  * The header is found on the received bytes, as LiveKit's receiver does;
  * for H.26x the rest is unescaped into the scratch buffer.
@@ -676,22 +775,40 @@ parse_received_frame (E2eeFrameCryptor * self, const guint8 * frame,
   parsed->iv = body + body_len - E2EE_FRAME_TRAILER_LENGTH - E2EE_IV_LENGTH;
   parsed->sealed = body;
   parsed->sealed_len = body_len - E2EE_FRAME_TRAILER_LENGTH - E2EE_IV_LENGTH;
+  parsed->starts[0] = 0;
+  parsed->n_starts = 1;
+  parsed->start = 0;
+  if (split.nal_processing)
+    find_sender_starts (self->codec, frame, parsed);
   return TRUE;
 }
 
+/* Tries each place the sender's frame may begin (usually just 0); the
+ * plaintext goes where the header from that place ends. */
 static gboolean
-open_with (E2eeAead * aead, const guint8 * frame, const ReceivedFrame * parsed,
-    guint8 * out, GError ** error)
+open_with (E2eeAead * aead, const guint8 * frame, ReceivedFrame * parsed,
+    guint8 * out)
 {
-  return e2ee_aead_open (aead, parsed->iv, frame, parsed->header_len,
-      parsed->sealed, parsed->sealed_len, out + parsed->header_len, error);
+  guint i;
+
+  for (i = 0; i < parsed->n_starts; i++) {
+    gsize start = parsed->starts[i];
+    gsize header_len = parsed->header_len - start;
+
+    if (e2ee_aead_open (aead, parsed->iv, frame + start, header_len,
+            parsed->sealed, parsed->sealed_len, out + header_len, NULL)) {
+      parsed->start = start;
+      return TRUE;
+    }
+  }
+  return FALSE;
 }
 
 /* Tries the ratchet window on @base; on success @change carries the
  * ratcheted key to the provider once the lock is released. */
 static gboolean
 open_with_ratchet_window (E2eeFrameCryptor * self, E2eeKey * base,
-    guint used_index, const guint8 * frame, const ReceivedFrame * parsed,
+    guint used_index, const guint8 * frame, ReceivedFrame * parsed,
     guint8 * out, StateChange * change)
 {
   guint window = self->options.ratchet_window_size;
@@ -705,7 +822,7 @@ open_with_ratchet_window (E2eeFrameCryptor * self, E2eeKey * base,
     if (candidate == NULL)
       break;
     opened = e2ee_aead_bind (&self->ratchet_aead, candidate, NULL)
-        && open_with (&self->ratchet_aead, frame, parsed, out, NULL);
+        && open_with (&self->ratchet_aead, frame, parsed, out);
     if (opened) {
       g_debug ("Frame for key index %u opened %u ratchet steps ahead",
           used_index, steps);
@@ -739,13 +856,14 @@ refuse_missing_key (E2eeFrameCryptor * self, guint used_index,
 
 static gboolean
 decrypt_with_key (E2eeFrameCryptor * self, KeyEntry * entry,
-    const guint8 * frame, const ReceivedFrame * parsed, guint8 * out,
+    const guint8 * frame, ReceivedFrame * parsed, guint8 * out,
     gsize * out_len, StateChange * change, GError ** error)
 {
   E2eeState success_state = E2EE_STATE_OK;
+  gsize header_len;
   gboolean opened;
 
-  opened = open_with (&entry->aead, frame, parsed, out, NULL);
+  opened = open_with (&entry->aead, frame, parsed, out);
   if (!opened && self->options.ratchet_window_size > 0) {
     opened = open_with_ratchet_window (self, entry->aead.key,
         entry->used_index, frame, parsed, out, change);
@@ -762,8 +880,13 @@ decrypt_with_key (E2eeFrameCryptor * self, KeyEntry * entry,
     return FALSE;
   }
 
-  memcpy (out, frame, parsed->header_len);
-  *out_len = parsed->header_len + parsed->sealed_len - E2EE_TAG_LENGTH;
+  if (parsed->start > 0)
+    g_debug ("Frame for key index %u opened without the %" G_GSIZE_FORMAT
+        " bytes of parameter sets in front of it", entry->used_index,
+        parsed->start);
+  header_len = parsed->header_len - parsed->start;
+  memcpy (out, frame + parsed->start, header_len);
+  *out_len = header_len + parsed->sealed_len - E2EE_TAG_LENGTH;
   set_state (self, success_state, entry->used_index, change);
   return TRUE;
 }

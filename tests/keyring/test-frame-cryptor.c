@@ -1139,6 +1139,226 @@ test_iv_generator_pin (void)
   g_object_unref (provider);
 }
 
+/* Parameter sets in front of the sender's frame (rtph264depay and
+ * rtph265depay prepend sprop-parameter-sets to the first access unit after
+ * a caps event): the frame still opens, to exactly what the sender sent;
+ * any other prefix, or a tampered frame, is refused, and the attempts
+ * count as one failure and one state change. */
+
+static const guint8 h264_sprop[] = { 0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f,
+  0x8c, 0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80
+};
+static const guint8 h264_sei[] = { 0, 0, 0, 1, 0x06, 0x05, 0x01, 0x80 };
+static const guint8 h265_sprop[] = { 0, 0, 0, 1, 0x40, 0x01, 0x0c, 0x01,
+  0, 0, 0, 1, 0x42, 0x01, 0x01, 0x60, 0, 0, 0, 1, 0x44, 0x01, 0xc1, 0x72
+};
+
+/* A key frame as a GStreamer encoder makes it, with 4-byte start codes:
+ * its own parameter sets (unless @bare), then a slice with @payload_len
+ * varied bytes. */
+static gsize
+make_h26x_key_frame (E2eeCodec codec, gboolean bare, guint8 * frame,
+    gsize payload_len)
+{
+  static const guint8 h264_idr[] = { 0, 0, 0, 1, 0x65, 0x88, 0x84 };
+  static const guint8 h265_idr[] = { 0, 0, 0, 1, 0x26, 0x01, 0xaf };
+  const guint8 *params = codec == E2EE_CODEC_H264 ? h264_sprop : h265_sprop;
+  gsize params_len = codec == E2EE_CODEC_H264 ?
+      sizeof (h264_sprop) : sizeof (h265_sprop);
+  const guint8 *idr = codec == E2EE_CODEC_H264 ? h264_idr : h265_idr;
+  gsize len = 0, i;
+
+  if (!bare) {
+    memcpy (frame, params, params_len);
+    len = params_len;
+  }
+  memcpy (frame + len, idr, sizeof (h264_idr));
+  len += sizeof (h264_idr);
+  for (i = 0; i < payload_len; i++)
+    frame[len + i] = 0x10 + (i * 13) % 0xe0;
+  return len + payload_len;
+}
+
+static guint8 *
+prepend (const guint8 * prefix, gsize prefix_len, const guint8 * frame,
+    gsize len, gsize * out_len)
+{
+  guint8 *out = g_malloc (prefix_len + len);
+
+  memcpy (out, prefix, prefix_len);
+  memcpy (out + prefix_len, frame, len);
+  *out_len = prefix_len + len;
+  return out;
+}
+
+static void
+check_prefixed_key_frame (E2eeCodec codec, gboolean bare)
+{
+  E2eeKeyProvider *provider = provider_with_key (6);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL, codec);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL, codec);
+  const guint8 *sprop = codec == E2EE_CODEC_H264 ? h264_sprop : h265_sprop;
+  gsize sprop_len = codec == E2EE_CODEC_H264 ?
+      sizeof (h264_sprop) : sizeof (h265_sprop);
+  guint8 frame[256];
+  guint8 *encrypted, *received, *plain = NULL;
+  gsize frame_len, enc_len, received_len, plain_len;
+  GError *error = NULL;
+  SignalLog log;
+
+  watch_signals (dec, &log);
+  frame_len = make_h26x_key_frame (codec, bare, frame, 200);
+  encrypted = encrypt_frame (enc, frame, frame_len, E2EE_FRAME_TYPE_AUTO,
+      &enc_len);
+  received = prepend (sprop, sprop_len, encrypted, enc_len, &received_len);
+
+  g_assert_true (decrypt_frame (dec, received, received_len,
+          E2EE_FRAME_TYPE_AUTO, &plain, &plain_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (plain, plain_len, frame, frame_len);
+  g_assert_cmpuint (log.cryptor_signals, ==, 1);
+  g_assert_cmpint (log.last_state, ==, E2EE_STATE_OK);
+
+  signal_log_clear (&log);
+  g_free (plain);
+  g_free (received);
+  g_free (encrypted);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (provider);
+}
+
+/* Refuses @received with DECRYPTION_FAILED. */
+static void
+assert_refused (E2eeFrameCryptor * dec, const guint8 * received, gsize len)
+{
+  GError *error = NULL;
+  gsize out_len = 1;
+
+  g_assert_false (decrypt_frame (dec, received, len, E2EE_FRAME_TYPE_AUTO,
+          NULL, &out_len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_DECRYPTION_FAILED);
+  g_assert_cmpuint (out_len, ==, 0);
+  g_clear_error (&error);
+}
+
+static void
+test_parameter_set_prefix_opens (void)
+{
+  check_prefixed_key_frame (E2EE_CODEC_H264, FALSE);
+  check_prefixed_key_frame (E2EE_CODEC_H264, TRUE);
+  check_prefixed_key_frame (E2EE_CODEC_H265, FALSE);
+  check_prefixed_key_frame (E2EE_CODEC_H265, TRUE);
+}
+
+/* An SEI among the prefixed NAL units, or more parameter sets than a
+ * depayloader prepends, is not skipped. */
+static void
+test_parameter_set_prefix_other_nal_refused (void)
+{
+  E2eeKeyProvider *provider = provider_with_key (6);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  guint8 frame[256], prefix[sizeof (h264_sprop) * 4 + sizeof (h264_sei)];
+  guint8 *encrypted, *received;
+  gsize frame_len, enc_len, received_len;
+  guint i;
+
+  frame_len = make_h26x_key_frame (E2EE_CODEC_H264, TRUE, frame, 200);
+  encrypted = encrypt_frame (enc, frame, frame_len, E2EE_FRAME_TYPE_AUTO,
+      &enc_len);
+
+  /* SEI alone, SPS + SEI + PPS. */
+  received = prepend (h264_sei, sizeof (h264_sei), encrypted, enc_len,
+      &received_len);
+  assert_refused (dec, received, received_len);
+  g_free (received);
+  memcpy (prefix, h264_sprop, 9);
+  memcpy (prefix + 9, h264_sei, sizeof (h264_sei));
+  memcpy (prefix + 9 + sizeof (h264_sei), h264_sprop + 9,
+      sizeof (h264_sprop) - 9);
+  received = prepend (prefix, sizeof (h264_sprop) + sizeof (h264_sei),
+      encrypted, enc_len, &received_len);
+  assert_refused (dec, received, received_len);
+  g_free (received);
+
+  /* Eight parameter sets: more than are ever skipped. */
+  for (i = 0; i < 4; i++)
+    memcpy (prefix + i * sizeof (h264_sprop), h264_sprop,
+        sizeof (h264_sprop));
+  received = prepend (prefix, sizeof (h264_sprop) * 4, encrypted, enc_len,
+      &received_len);
+  assert_refused (dec, received, received_len);
+  g_free (received);
+
+  g_free (encrypted);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (provider);
+}
+
+/* A byte of ciphertext flipped, at a byte that neither is nor becomes an
+ * escape-relevant value (<= 3), so the frame keeps its layout. */
+static void
+tamper_ciphertext (guint8 * frame, gsize len)
+{
+  gsize i;
+
+  for (i = len / 2; i < len; i++) {
+    if (frame[i] > 3 && (frame[i] ^ 0x40) > 3) {
+      frame[i] ^= 0x40;
+      return;
+    }
+  }
+  g_assert_not_reached ();
+}
+
+/* Tolerance 1: the first failing frame leaves the key usable, the second
+ * marks it invalid. Were the retries counted, the first frame (three
+ * attempts) would already have marked it invalid. */
+static void
+test_parameter_set_prefix_tampered_counts_once (void)
+{
+  E2eeKeyProvider *provider = provider_with_key (6);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  guint8 frame[256];
+  guint8 *encrypted, *received;
+  gsize frame_len, enc_len, received_len, out_len;
+  GError *error = NULL;
+  SignalLog log;
+
+  g_object_set (provider, "failure-tolerance", 1, NULL);
+  watch_signals (dec, &log);
+  frame_len = make_h26x_key_frame (E2EE_CODEC_H264, FALSE, frame, 200);
+  encrypted = encrypt_frame (enc, frame, frame_len, E2EE_FRAME_TYPE_AUTO,
+      &enc_len);
+  tamper_ciphertext (encrypted, enc_len);
+  received = prepend (h264_sprop, sizeof (h264_sprop), encrypted, enc_len,
+      &received_len);
+
+  assert_refused (dec, received, received_len);
+  g_assert_cmpuint (log.cryptor_signals, ==, 1);
+  g_assert_cmpint (log.last_state, ==, E2EE_STATE_DECRYPTION_FAILED);
+  assert_refused (dec, received, received_len);
+  g_assert_cmpuint (log.cryptor_signals, ==, 1);
+  g_assert_false (decrypt_frame (dec, received, received_len,
+          E2EE_FRAME_TYPE_AUTO, NULL, &out_len, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_KEY);
+  g_clear_error (&error);
+
+  signal_log_clear (&log);
+  g_free (received);
+  g_free (encrypted);
+  g_object_unref (enc);
+  g_object_unref (dec);
+  g_object_unref (provider);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1182,6 +1402,12 @@ main (int argc, char **argv)
   g_test_add_func ("/frame-cryptor/iv/generator-wrap",
       test_iv_generator_wrap);
   g_test_add_func ("/frame-cryptor/iv/generator-pin", test_iv_generator_pin);
+  g_test_add_func ("/frame-cryptor/parameter-set-prefix/opens",
+      test_parameter_set_prefix_opens);
+  g_test_add_func ("/frame-cryptor/parameter-set-prefix/other-nal-refused",
+      test_parameter_set_prefix_other_nal_refused);
+  g_test_add_func ("/frame-cryptor/parameter-set-prefix/tampered-counts-once",
+      test_parameter_set_prefix_tampered_counts_once);
 
   return g_test_run ();
 }

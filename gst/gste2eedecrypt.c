@@ -116,8 +116,12 @@
  *     e2eedecrypt key-file=room.key ! h264parse ! avdec_h264 ! videoconvert !
  *     autovideosink
  * ]| Decrypts H.264 from e2eertph264pay (any key index: it is in the frame).
- * Leave `sprop-parameter-sets` out of the caps: rtph264depay would insert
- * the parameter sets into the first key frame and break its authentication.
+ * `sprop-parameter-sets` in the caps are harmless: rtph264depay (and
+ * rtph265depay with `sprop-vps`/`-sps`/`-pps`) prepends them to the first
+ * access unit after every caps event, in front of the authenticated clear
+ * header; that frame fails as received and is then tried from the start
+ * codes after the parameter sets. Only the authenticated rest, which is
+ * exactly what the sender sent, is passed on.
  *
  * |[
  * gst-launch-1.0 udpsrc port=5012

@@ -122,9 +122,8 @@
  *     e2eeencrypt key-file=room.key key-index=5 ! e2eertph264pay pt=102 !
  *     udpsink host=127.0.0.1 port=5010
  * ]| Encrypts H.264 with the key in slot 5 (the receiver reads the index
- * from each frame). Keep `sprop-parameter-sets` out of the receiver's caps:
- * rtph264depay would insert the parameter sets into the first key frame, in
- * front of its clear header, and it would fail authentication.
+ * from each frame). `sprop-parameter-sets` in the receiver's caps are
+ * harmless: e2eedecrypt skips the parameter sets rtph264depay prepends.
  *
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! x265enc tune=zerolatency !

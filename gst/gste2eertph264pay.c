@@ -45,17 +45,15 @@
  * in clear in every key frame (they are part of the authenticated clear
  * header), so the receiver needs nothing out of band.
  *
- * ## Receiving: no sprop-parameter-sets
+ * ## Receiving: sprop-parameter-sets are harmless
  *
- * When its sink caps carry `sprop-parameter-sets` and it outputs
- * byte-stream, `rtph264depay` prepends those parameter sets to the first
- * access unit it outputs after every caps event. That changes the frame's
- * clear header (the AES-GCM additional data), so e2eedecrypt must reject the
- * frame. Keep `sprop-parameter-sets` out of the depayloader's caps: leave
- * them out of `udpsrc caps=…`; where the caps come from elsewhere (an SDP),
- * drop them with `capssetter replace=true
- * caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96"`
- * in front of the depayloader. The depayloader must also output
+ * When its sink caps carry `sprop-parameter-sets` (from another sender's
+ * SDP, say) and it outputs byte-stream, `rtph264depay` prepends those
+ * parameter sets to the first access unit it outputs after every caps
+ * event, in front of the frame's clear header (the AES-GCM additional
+ * data). e2eedecrypt then tries the frame from the start codes after the
+ * parameter sets and passes on only the authenticated rest, which is the
+ * sender's frame, so no frame is lost. The depayloader must output
  * byte-stream: with avc output it moves in-band SPS and PPS out of the
  * access units into `codec_data`, which changes every key frame.
  *
@@ -75,7 +73,7 @@
  *     e2eedecrypt passphrase=secret ! h264parse ! avdec_h264 !
  *     videoconvert ! autovideosink
  * ]| Receives and decrypts it. The depayloader must output byte-stream
- * access units and its caps must not carry `sprop-parameter-sets`.
+ * access units.
  */
 
 #ifdef HAVE_CONFIG_H

@@ -47,19 +47,18 @@
  * parameter sets stay in clear in every key frame (they are part of the
  * authenticated clear header), so the receiver needs nothing out of band.
  *
- * ## Receiving: no sprop parameter sets
+ * ## Receiving: sprop parameter sets are harmless
  *
  * When its sink caps carry all three of `sprop-vps`, `sprop-sps` and
- * `sprop-pps` and it outputs byte-stream, `rtph265depay` prepends those
- * parameter sets to the first access unit it outputs after every caps event.
- * That changes the frame's clear header (the AES-GCM additional data), so
- * e2eedecrypt must reject the frame. Keep them out of the depayloader's
- * caps: leave them out of `udpsrc caps=…`; where the caps come from
- * elsewhere (an SDP), drop them with `capssetter replace=true
- * caps="application/x-rtp,media=video,clock-rate=90000,encoding-name=H265,payload=96"`
- * in front of the depayloader. The depayloader must also output
- * byte-stream: with hvc1/hev1 output it moves in-band parameter sets out of
- * the access units into `codec_data`, which changes the key frames.
+ * `sprop-pps` (from another sender's SDP, say) and it outputs byte-stream,
+ * `rtph265depay` prepends those parameter sets to the first access unit it
+ * outputs after every caps event, in front of the frame's clear header (the
+ * AES-GCM additional data). e2eedecrypt then tries the frame from the start
+ * codes after the parameter sets and passes on only the authenticated
+ * rest, which is the sender's frame, so no frame is lost. The depayloader
+ * must output byte-stream: with hvc1/hev1 output it moves in-band parameter
+ * sets out of the access units into `codec_data`, which changes the key
+ * frames.
  *
  * ## Example pipelines
  * |[
@@ -77,7 +76,7 @@
  *     e2eedecrypt passphrase=secret ! h265parse ! avdec_h265 !
  *     videoconvert ! autovideosink
  * ]| Receives and decrypts it. The depayloader must output byte-stream
- * access units and its caps must not carry sprop parameter sets.
+ * access units.
  */
 
 #ifdef HAVE_CONFIG_H

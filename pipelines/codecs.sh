@@ -40,9 +40,9 @@ e2ee_codec_setup () {
       SOURCE_CAPS="video/x-raw,width=320,height=240,framerate=30/1"
       ENCODE="x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au"
       PAY="e2eertph264pay pt=102 mtu=1200"
-      # No sprop-parameter-sets here: rtph264depay would insert them into the
-      # first key frame, in front of its clear header, and it would fail
-      # authentication. The parameter sets travel in band, in clear.
+      # No sprop-parameter-sets needed: the parameter sets travel in band, in
+      # clear. (They would be harmless: rtph264depay prepends them to the
+      # first key frame, and e2eedecrypt skips them.)
       CAPS="application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102"
       DEPAY="rtph264depay ! video/x-h264,stream-format=byte-stream,alignment=au"
       DECODE="h264parse ! avdec_h264 ! videoconvert"

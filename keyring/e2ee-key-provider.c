@@ -1194,7 +1194,7 @@ e2ee_key_provider_report_decryption (E2eeKeyProvider * provider,
     if (slot_is_invalid_locked (provider, slot))
       bump_serial (provider);
     slot_reset_failures_locked (provider, slot);
-  } else if (slot->failures <= tolerance) {
+  } else if (slot->failures <= tolerance && slot->failures < G_MAXINT) {
     /* Counting stops once the key is invalid: no overflow. */
     if (slot->failures++ == 0)
       g_atomic_int_inc (&provider->n_failing_slots);

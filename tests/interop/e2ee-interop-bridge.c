@@ -11,9 +11,11 @@
  * e2ee-interop-bridge: the GStreamer side of the LiveKit interop tests.
  *
  *   e2ee-interop-bridge capture 'PIPELINE ... ! appsink name=sink'
- *     Runs a gst-launch style pipeline and prints every buffer that reaches
- *     the appsink as one JSON line {"hex": "...", "key": true|false}, so that
- *     the tests use frames made by real GStreamer encoders.
+ *     Runs a gst-launch style pipeline and prints every buffer that reached
+ *     the appsink "sink" (then those of an appsink "enc", if any) as one
+ *     JSON line {"sink": "...", "hex": "...", "key": true|false}, so that the
+ *     tests use frames made by real GStreamer encoders, and frames that
+ *     e2eeencrypt encrypted inside a real pipeline.
  *
  *   e2ee-interop-bridge serve
  *     Reads one JSON request per line on stdin and answers each with one
@@ -752,13 +754,13 @@ serve (void)
 /* Capturing frames from real encoders */
 
 static void
-print_sample (GstSample * sample, GString * out)
+print_sample (GstSample * sample, const gchar * sink_name, GString * out)
 {
   GstBuffer *buffer = gst_sample_get_buffer (sample);
   GstMapInfo map;
 
   gst_buffer_map (buffer, &map, GST_MAP_READ);
-  g_string_assign (out, "{\"hex\":\"");
+  g_string_printf (out, "{\"sink\":\"%s\",\"hex\":\"", sink_name);
   append_hex (out, map.data, map.size);
   g_string_append_printf (out, "\",\"key\":%s}\n",
       GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT) ?
@@ -767,42 +769,77 @@ print_sample (GstSample * sample, GString * out)
   fwrite (out->str, 1, out->len, stdout);
 }
 
+/* Prints what the appsink @name holds (nothing if there is no such sink). */
+static void
+print_sink_samples (GstElement * pipeline, const gchar * name, GString * out)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GstSample *sample;
+
+  if (sink == NULL)
+    return;
+  while (GST_IS_APP_SINK (sink) &&
+      (sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0))) {
+    print_sample (sample, name, out);
+    gst_sample_unref (sample);
+  }
+  gst_object_unref (sink);
+}
+
+/* An appsink that does not wait on EOS for its queue to be read, so that
+ * the pipeline can post EOS with every sample still queued. */
+static void
+dont_wait_on_eos (GstElement * pipeline, const gchar * name)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+
+  if (sink == NULL)
+    return;
+  if (GST_IS_APP_SINK (sink))
+    gst_app_sink_set_wait_on_eos (GST_APP_SINK (sink), FALSE);
+  gst_object_unref (sink);
+}
+
+/* Runs @description to its end. The appsinks (sync=false, unlimited
+ * queue) keep every sample until the pipeline stops, so they are read
+ * after EOS: first "sink", then "enc" (frames after e2eeencrypt). */
 static int
 capture (const gchar * description)
 {
   GError *error = NULL;
   GstElement *pipeline = gst_parse_launch (description, &error);
-  GstElement *sink;
-  GstSample *sample;
   GString *out = g_string_new (NULL);
+  GstBus *bus;
   GstMessage *message;
   int status = 0;
 
-  if (pipeline == NULL) {
-    g_printerr ("capture: %s\n", error->message);
+  /* A description that does not link fully is an error too: such a
+   * pipeline would never reach EOS. */
+  if (pipeline == NULL || error != NULL) {
+    g_printerr ("capture: %s\n", error ? error->message : "no pipeline");
+    g_clear_error (&error);
+    gst_clear_object (&pipeline);
+    g_string_free (out, TRUE);
     return 1;
   }
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  if (sink == NULL || !GST_IS_APP_SINK (sink)) {
-    g_printerr ("capture: the pipeline needs an appsink named 'sink'\n");
-    return 1;
-  }
+  bus = gst_element_get_bus (pipeline);
+  dont_wait_on_eos (pipeline, "sink");
+  dont_wait_on_eos (pipeline, "enc");
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (sink))) != NULL) {
-    print_sample (sample, out);
-    gst_sample_unref (sample);
-  }
-  message = gst_bus_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      GST_MESSAGE_ERROR);
-  if (message != NULL) {
+  message = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
     gst_message_parse_error (message, &error, NULL);
     g_printerr ("capture: %s\n", error->message);
     g_clear_error (&error);
-    gst_message_unref (message);
     status = 1;
+  } else {
+    print_sink_samples (pipeline, "sink", out);
+    print_sink_samples (pipeline, "enc", out);
   }
+  gst_message_unref (message);
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (sink);
+  gst_object_unref (bus);
   gst_object_unref (pipeline);
   g_string_free (out, TRUE);
   return status;

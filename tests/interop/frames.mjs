@@ -67,6 +67,49 @@ export const ENCODER_STREAMS = [
   },
 ];
 
+/**
+ * Real pipelines with e2eeencrypt configured the gst-launch way (its own
+ * key properties): a tee keeps the plaintext ("sink") beside what
+ * e2eeencrypt made of it ("enc"). `key` is how LiveKit must be keyed.
+ */
+export function pipelineStreams (keys) {
+  const encrypted = (encoder, props) => `${encoder} ! tee name=t ! ` +
+      'queue ! appsink name=sink sync=false t. ! queue ! ' +
+      `e2eeencrypt ${props} ! appsink name=enc sync=false`;
+  return [
+    {
+      name: 'pipeline opus, passphrase property', codec: 'opus', count: 30,
+      key: { passphrase: keys.passphrase }, kid: 0,
+      pipeline: encrypted('audiotestsrc wave=pink-noise ' +
+          'samplesperbuffer=960 num-buffers=%N ! ' +
+          'audio/x-raw,rate=48000,channels=2 ! opusenc',
+      `passphrase=${keys.passphrase}`),
+    },
+    {
+      name: 'pipeline vp8, key property (raw, hex), key-index 2',
+      codec: 'vp8', count: 30, key: { rawHex: keys.rawHex }, kid: 2,
+      pipeline: encrypted(`${VIDEO} ! vp8enc deadline=1 keyframe-max-dist=10`,
+          `key=${keys.rawHex} key-index=2`),
+    },
+    {
+      name: 'pipeline h264 slices, passphrase property, key-index 1',
+      codec: 'h264', count: 30, key: { passphrase: keys.passphrase }, kid: 1,
+      pipeline: encrypted(`${VIDEO} ! x264enc tune=zerolatency ` +
+          'speed-preset=ultrafast key-int-max=10 sliced-threads=true ' +
+          'threads=4 ! video/x-h264,stream-format=byte-stream,alignment=au',
+      `passphrase=${keys.passphrase} key-index=1`),
+    },
+    {
+      name: 'pipeline h265, key property (raw, hex)', codec: 'h265',
+      count: 30, key: { rawHex: keys.rawHex }, kid: 0,
+      pipeline: encrypted(`${VIDEO} ! x265enc tune=zerolatency ` +
+          'speed-preset=ultrafast key-int-max=10 ! ' +
+          'video/x-h265,stream-format=byte-stream,alignment=au',
+      `key=${keys.rawHex}`),
+    },
+  ];
+}
+
 /** Runs one encoder pipeline through `bridge capture`. */
 export function captureStream (bridgePath, stream) {
   const description = stream.pipeline.replaceAll('%N', String(stream.count));
@@ -84,15 +127,17 @@ export function captureStream (bridgePath, stream) {
             Buffer.concat(err).toString().trim()));
         return;
       }
-      const frames = Buffer.concat(out).toString().split('\n')
+      const lines = Buffer.concat(out).toString().split('\n')
           .filter((line) => line.length > 0)
-          .map((line) => JSON.parse(line))
+          .map((line) => JSON.parse(line));
+      const framesOf = (sink) => lines.filter((f) => f.sink === sink)
           .map((f, i) => ({
             data: Uint8Array.from(Buffer.from(f.hex, 'hex')),
             key: stream.codec === 'opus' ? true : f.key,
             label: `${stream.name}#${i}`,
           }));
-      resolve({ name: stream.name, codec: stream.codec, frames });
+      resolve({ name: stream.name, codec: stream.codec,
+        frames: framesOf('sink'), encrypted: framesOf('enc') });
     });
   });
 }

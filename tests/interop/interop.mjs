@@ -19,7 +19,7 @@ import { createInterface } from 'node:readline';
 import { LiveKitCryptor, LIVEKIT_CLIENT_VERSION } from './livekit-worker.mjs';
 import {
   CAPS, ENCODER_STREAMS, SFU_BLANK_FRAMES, captureStream, expectedPlaintext,
-  randomBytes, syntheticStreams,
+  pipelineStreams, randomBytes, syntheticStreams,
 } from './frames.mjs';
 
 const MIN_FRAMES_EACH_WAY = 500;
@@ -685,6 +685,47 @@ async function senderWithoutKey (stream) {
   });
 }
 
+// Real pipelines: e2eeencrypt keyed by its own properties, as from
+// gst-launch; LiveKit decrypts what it made.
+
+async function runPipelineCases () {
+  const keys = { passphrase: 'gst-e2ee-pipeline-passphrase',
+    rawHex: toHex(randomBytes(32, 0x9191)) };
+  for (const spec of pipelineStreams(keys)) {
+    let stream;
+    try {
+      stream = await captureStream(args.bridge, spec);
+    } catch (e) {
+      report(false, `gst->lk ${spec.name}`, [e.message]);
+      continue;
+    }
+    const line = `gst->lk ${spec.name}`;
+    if (stream.frames.length < spec.count - 2 ||
+        stream.encrypted.length !== stream.frames.length) {
+      report(false, line, [`${stream.frames.length} frames in, ` +
+          `${stream.encrypted.length} out of e2eeencrypt`]);
+      continue;
+    }
+    const c = { name: spec.name, options: { ...DEFAULTS, ratchetWindowSize: 0 },
+      sender: 'alice', kid: spec.kid,
+      receiverKeys: [key(spec.key, spec.kid)] };
+    const problems = checkEncrypted(c, stream,
+        stream.encrypted.map((f) => f.data));
+    const received = await liveKitDecrypt(c, stream.codec, stream.encrypted);
+    stream.frames.forEach((f, i) => {
+      const want = expectedPlaintext(stream.codec, f);
+      if (!sameBytes(received.frames[i], want))
+        problems.push(describeMismatch(f.label, received.frames[i], want));
+    });
+    const exact = stream.frames.length - problems.length;
+    if (problems.length === 0)
+      framesEachWay['gst->lk'] += exact;
+    report(problems.length === 0,
+        `${line}: ${exact}/${stream.frames.length} frames byte-exact`,
+        problems);
+  }
+}
+
 // The oracle: LiveKit's own sender -> receiver round trip must give what
 // expectedPlaintext() says, so the expectations are LiveKit's, not ours.
 
@@ -739,6 +780,8 @@ async function main () {
       continue;
     await runCase(c, streams);
   }
+  if (!args.only || 'pipeline'.includes(args.only))
+    await runPipelineCases();
   if (!args.only || 'negative'.includes(args.only))
     await runNegativeCases(streams);
   if (!args.only) {

@@ -22,8 +22,9 @@ G_BEGIN_DECLS
 
 /* E2eeKey: one piece of key material and the AES key derived from it.
  * Immutable and reference counted, so a streaming thread can hold a key
- * while the application replaces it. Material and AES key live in
- * sodium_malloc()ed memory and are wiped when the last reference goes. */
+ * while the application replaces it. Material and AES key live in the
+ * secure-memory arena (e2ee-secure-memory.h: sodium_malloc()ed slabs) and
+ * are wiped when the last reference goes. */
 typedef struct _E2eeKey E2eeKey;
 
 /* Which KDF a key actually went through (AUTO already resolved). */
@@ -58,8 +59,8 @@ E2eeKey *e2ee_key_ratchet_cached (E2eeKey * key, GError ** error);
 void e2ee_ensure_sodium (void);
 
 /* E2eeAead: AES-GCM contexts bound to one key, for one thread at a time.
- * The key schedule is expanded once per key (in e2ee_aead_bind), never per
- * frame: sealing and opening only set the IV. */
+ * The key schedule is expanded when binding to a key (e2ee_aead_bind),
+ * never per frame: sealing and opening only set the IV. */
 typedef struct
 {
   E2eeKey *key;

@@ -38,6 +38,7 @@
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/check/gstharness.h>
 #include <json-glib/json-glib.h>
 #include <sodium.h>
@@ -53,7 +54,9 @@ static GHashTable *provider_cache;
 typedef struct
 {
   E2eeKeyProvider *provider;
-  GstHarness *harness;
+  GstElement *element;          /* e2eeencrypt or e2eedecrypt */
+  GstHarness *harness;          /* engine "element" */
+  GstElement *pipeline;         /* engine "pipeline" */
   GstBus *bus;
   E2eeFrameCryptor *cryptor;
   gboolean encrypt;
@@ -312,9 +315,9 @@ apply_action (Bridge * bridge, JsonObject * action, GError ** error)
   if (json_object_has_member (action, "elementKeyIndex")) {
     gint64 index = member_int (action, "elementKeyIndex", -1);
 
-    if (bridge->harness != NULL)
-      return set_int_property (G_OBJECT (bridge->harness->element),
-          "key-index", index, error);
+    if (bridge->element != NULL)
+      return set_int_property (G_OBJECT (bridge->element), "key-index",
+          index, error);
     e2ee_frame_cryptor_set_key_index (bridge->cryptor, index);
     return TRUE;
   }
@@ -404,8 +407,9 @@ set_element_properties (GstElement * element, JsonObject * props,
   return ok;
 }
 
-static gboolean
-setup_element (Bridge * bridge, JsonObject * request, GError ** error)
+/* A new e2eeencrypt or e2eedecrypt with the request's properties. */
+static GstElement *
+make_element (Bridge * bridge, JsonObject * request, GError ** error)
 {
   const gchar *factory = bridge->encrypt ? "e2eeencrypt" : "e2eedecrypt";
   JsonObject *props = member_object (request, "element");
@@ -415,7 +419,7 @@ setup_element (Bridge * bridge, JsonObject * request, GError ** error)
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
         "no element %s (is GST_PLUGIN_PATH set to the build's gst/?)",
         factory);
-    return FALSE;
+    return NULL;
   }
   if (!member_bool (props, "ownProvider", FALSE))
     g_object_set (element, "key-provider", bridge->provider, NULL);
@@ -423,14 +427,62 @@ setup_element (Bridge * bridge, JsonObject * request, GError ** error)
     g_object_set (element, "participant-id", bridge->participant_id, NULL);
   if (props != NULL && !set_element_properties (element, props, error)) {
     gst_object_unref (element);
-    return FALSE;
+    return NULL;
   }
+  return element;
+}
+
+/* Engine "element": the element alone in a GstHarness; each frame is
+ * pushed and its output pulled in this thread. */
+static gboolean
+setup_harness (Bridge * bridge, JsonObject * request, GError ** error)
+{
+  GstElement *element = make_element (bridge, request, error);
+
+  if (element == NULL)
+    return FALSE;
   bridge->bus = gst_bus_new ();
   gst_element_set_bus (element, bridge->bus);
   bridge->harness = gst_harness_new_with_element (element, "sink", "src");
+  bridge->element = element;
   gst_object_unref (element);
   gst_harness_set_src_caps_str (bridge->harness,
       member_string (request, "caps"));
+  return TRUE;
+}
+
+/* Engine "pipeline": appsrc ! element ! appsink, with streaming threads,
+ * as an application runs it. */
+static gboolean
+setup_pipeline (Bridge * bridge, JsonObject * request, GError ** error)
+{
+  GstElement *element = make_element (bridge, request, error);
+  GstElement *src = gst_element_factory_make ("appsrc", "src");
+  GstElement *sink = gst_element_factory_make ("appsink", "sink");
+  GstCaps *caps = gst_caps_from_string (member_string (request, "caps"));
+
+  bridge->pipeline = gst_pipeline_new (NULL);
+  if (element != NULL)
+    gst_bin_add (GST_BIN (bridge->pipeline), element);
+  gst_bin_add_many (GST_BIN (bridge->pipeline), src, sink, NULL);
+  g_object_set (src, "caps", caps, "format", GST_FORMAT_TIME, NULL);
+  gst_caps_unref (caps);
+  g_object_set (sink, "sync", FALSE, "wait-on-eos", FALSE, NULL);
+  if (element == NULL)
+    return FALSE;
+  if (!gst_element_link_many (src, element, sink, NULL)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+        "cannot link appsrc ! %s ! appsink", GST_ELEMENT_NAME (element));
+    return FALSE;
+  }
+  bridge->element = element;
+  bridge->bus = gst_element_get_bus (bridge->pipeline);
+  if (gst_element_set_state (bridge->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+        "the pipeline does not start");
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -470,6 +522,10 @@ bridge_clear (Bridge * bridge)
 {
   if (bridge->harness != NULL)
     gst_harness_teardown (bridge->harness);
+  if (bridge->pipeline != NULL) {
+    gst_element_set_state (bridge->pipeline, GST_STATE_NULL);
+    gst_object_unref (bridge->pipeline);
+  }
   if (bridge->bus != NULL) {
     gst_bus_set_flushing (bridge->bus, TRUE);
     gst_object_unref (bridge->bus);
@@ -517,21 +573,55 @@ append_posted_states (Bridge * bridge, GString * out)
   g_string_append_c (out, ']');
 }
 
+#define FRAME_DURATION (20 * GST_MSECOND)
+
+static GstBuffer *
+frame_buffer (GBytes * frame, gboolean key_frame, guint64 position)
+{
+  GstBuffer *buffer = gst_buffer_new_wrapped_bytes (frame);
+
+  GST_BUFFER_PTS (buffer) = position * FRAME_DURATION;
+  GST_BUFFER_DURATION (buffer) = FRAME_DURATION;
+  if (!key_frame)
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  return buffer;
+}
+
+/* {"hex": "..." | null (no "}": states may follow) */
+static void
+append_frame_hex (GString * out, GstBuffer * result)
+{
+  GstMapInfo map;
+
+  if (result == NULL) {
+    g_string_append (out, "{\"hex\":null");
+    return;
+  }
+  gst_buffer_map (result, &map, GST_MAP_READ);
+  g_string_append (out, "{\"hex\":\"");
+  append_hex (out, map.data, map.size);
+  g_string_append_c (out, '"');
+  gst_buffer_unmap (result, &map);
+}
+
+static void
+append_frame_output (GString * out, GstBuffer * result, gboolean comma)
+{
+  if (comma)
+    g_string_append_c (out, ',');
+  append_frame_hex (out, result);
+  g_string_append (out, ",\"states\":[]}");
+}
+
 static gboolean
 element_process (Bridge * bridge, GBytes * frame, gboolean key_frame,
     guint64 position, GString * out, GError ** error)
 {
-  GstBuffer *buffer = gst_buffer_new_wrapped_bytes (frame);
+  GstBuffer *buffer = frame_buffer (frame, key_frame, position);
   GstBuffer *result;
   GstFlowReturn flow;
-  GstMapInfo map;
 
   g_bytes_unref (frame);
-
-  GST_BUFFER_PTS (buffer) = position * 20 * GST_MSECOND;
-  GST_BUFFER_DURATION (buffer) = 20 * GST_MSECOND;
-  if (!key_frame)
-    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   flow = gst_harness_push (bridge->harness, buffer);
   if (flow != GST_FLOW_OK) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -540,16 +630,8 @@ element_process (Bridge * bridge, GBytes * frame, gboolean key_frame,
     return FALSE;
   }
   result = gst_harness_try_pull (bridge->harness);
-  if (result == NULL) {
-    g_string_append (out, "{\"hex\":null");
-  } else {
-    gst_buffer_map (result, &map, GST_MAP_READ);
-    g_string_append (out, "{\"hex\":\"");
-    append_hex (out, map.data, map.size);
-    g_string_append_c (out, '"');
-    gst_buffer_unmap (result, &map);
-    gst_buffer_unref (result);
-  }
+  append_frame_hex (out, result);
+  gst_clear_buffer (&result);
   /* One frame in, at most one frame out. */
   result = gst_harness_try_pull (bridge->harness);
   if (result != NULL) {
@@ -633,16 +715,131 @@ process_frames (Bridge * bridge, JsonArray * frames, GString * out,
 }
 
 static void
+append_state_of_message (GString * out, GstMessage * message,
+    gboolean * first)
+{
+  const GstStructure *s = gst_message_get_structure (message);
+  gint state;
+
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ELEMENT &&
+      gst_structure_has_name (s, "e2ee-state-changed") &&
+      gst_structure_get_enum (s, "state", E2EE_TYPE_STATE, &state)) {
+    if (!*first)
+      g_string_append_c (out, ',');
+    append_state_name (out, state);
+    *first = FALSE;
+  }
+}
+
+/* Waits for the end of the stream; the states posted on the way go to a
+ * top-level "states" list. */
+static gboolean
+wait_for_eos (Bridge * bridge, GString * states, GError ** error)
+{
+  gboolean first = TRUE;
+
+  for (;;) {
+    GstMessage *message = gst_bus_timed_pop (bridge->bus,
+        GST_CLOCK_TIME_NONE);
+    GstMessageType type = GST_MESSAGE_TYPE (message);
+
+    if (type == GST_MESSAGE_ERROR) {
+      GError *pipeline_error = NULL;
+
+      gst_message_parse_error (message, &pipeline_error, NULL);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "pipeline: %s",
+          pipeline_error->message);
+      g_error_free (pipeline_error);
+    } else {
+      append_state_of_message (states, message, &first);
+    }
+    gst_message_unref (message);
+    if (type == GST_MESSAGE_EOS || type == GST_MESSAGE_ERROR)
+      return type == GST_MESSAGE_EOS;
+  }
+}
+
+static void
+unref_buffer_if_any (GstBuffer * buffer)
+{
+  if (buffer != NULL)
+    gst_buffer_unref (buffer);
+}
+
+/* Pushes every frame, then matches what reached the appsink to the frames
+ * by timestamp: a frame with no output was dropped. Key-management actions
+ * between frames are refused here, the streaming thread would race them. */
+static gboolean
+pipeline_process_frames (Bridge * bridge, JsonArray * frames, GString * out,
+    GError ** error)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (bridge->pipeline), "src");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (bridge->pipeline), "sink");
+  guint n_frames = json_array_get_length (frames);
+  GPtrArray *outputs = g_ptr_array_new_full (n_frames,
+      (GDestroyNotify) unref_buffer_if_any);
+  GString *states = g_string_new (NULL);
+  GstSample *sample;
+  gboolean ok = TRUE;
+  guint i;
+
+  g_ptr_array_set_size (outputs, n_frames);
+  for (i = 0; ok && i < n_frames; i++) {
+    JsonObject *frame = json_array_get_object_element (frames, i);
+    GBytes *data = bytes_from_hex (member_string (frame, "hex"), error);
+
+    if (member_array (frame, "before") != NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+          "no actions between frames with engine \"pipeline\"");
+      g_clear_pointer (&data, g_bytes_unref);
+    }
+    ok = data != NULL && gst_app_src_push_buffer (GST_APP_SRC (src),
+        frame_buffer (data, member_bool (frame, "key", TRUE), i)) ==
+        GST_FLOW_OK;
+    g_clear_pointer (&data, g_bytes_unref);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  if (ok)
+    ok = wait_for_eos (bridge, states, error);
+  while (ok && (sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+              0)) != NULL) {
+    GstBuffer *buffer = gst_sample_get_buffer (sample);
+    guint64 position = GST_BUFFER_PTS (buffer) / FRAME_DURATION;
+
+    if (position < n_frames && g_ptr_array_index (outputs, position) == NULL)
+      g_ptr_array_index (outputs, position) = gst_buffer_ref (buffer);
+    else
+      ok = FALSE;
+    gst_sample_unref (sample);
+  }
+  if (ok) {
+    g_string_append_printf (out, ",\"states\":[%s],\"frames\":[",
+        states->str);
+    for (i = 0; i < n_frames; i++)
+      append_frame_output (out, g_ptr_array_index (outputs, i), i > 0);
+    g_string_append_c (out, ']');
+  } else if (error != NULL && *error == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+        "the pipeline did not take every frame, or gave one frame twice");
+  }
+  g_string_free (states, TRUE);
+  g_ptr_array_unref (outputs);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  return ok;
+}
+
+static void
 append_stats (Bridge * bridge, GString * out)
 {
   GstStructure *stats = NULL;
   gchar *text;
 
-  if (bridge->harness == NULL ||
-      !g_object_class_find_property (G_OBJECT_GET_CLASS
-          (bridge->harness->element), "stats"))
+  if (bridge->element == NULL ||
+      !g_object_class_find_property (G_OBJECT_GET_CLASS (bridge->element),
+          "stats"))
     return;
-  g_object_get (bridge->harness->element, "stats", &stats, NULL);
+  g_object_get (bridge->element, "stats", &stats, NULL);
   if (stats == NULL)
     return;
   text = gst_structure_to_string (stats);
@@ -680,6 +877,7 @@ run_request (JsonObject * request, GString * out, GError ** error)
 {
   Bridge bridge = { 0, };
   const gchar *op = member_string (request, "op");
+  const gchar *engine = member_string (request, "engine");
   gboolean ok;
 
   bridge.encrypt = g_strcmp0 (op, "encrypt") == 0;
@@ -690,11 +888,15 @@ run_request (JsonObject * request, GString * out, GError ** error)
   }
   bridge.participant_id = g_strdup (member_string (request, "participant"));
   ok = setup_keys (&bridge, request, error);
-  if (ok && g_strcmp0 (member_string (request, "engine"), "core") == 0)
+  if (ok && g_strcmp0 (engine, "core") == 0)
     ok = setup_core (&bridge, request, error);
+  else if (ok && g_strcmp0 (engine, "pipeline") == 0)
+    ok = setup_pipeline (&bridge, request, error) &&
+        pipeline_process_frames (&bridge, member_array (request, "frames"),
+        out, error);
   else if (ok)
-    ok = setup_element (&bridge, request, error);
-  if (ok)
+    ok = setup_harness (&bridge, request, error);
+  if (ok && bridge.pipeline == NULL)
     ok = process_frames (&bridge, member_array (request, "frames"), out,
         error);
   if (ok)

@@ -3,7 +3,7 @@
 //
 //   node interop.mjs --bridge BUILD/tests/interop/e2ee-interop-bridge \
 //       --node-modules DIR/node_modules [--verbose] [--only SUBSTRING]
-//       [--engine element|core]
+//       [--engine element|pipeline|core]
 //
 // Directions:
 //   lk->gst  LiveKit encrypts, e2eedecrypt decrypts; the output must be the
@@ -203,7 +203,7 @@ function elementRequest (c, op, side, codec, frames) {
   return {
     op,
     providerCache: shareable ? `${c.name} ${op}` : undefined,
-    engine: args.engine,
+    engine: c.engine ?? args.engine,
     codec,
     caps: CAPS[codec],
     participant: c.sender,
@@ -262,11 +262,15 @@ async function liveKitEncrypt (c, stream, workers = new LiveKitWorkers(c)) {
 
 /** Frames e2eeencrypt produced for `stream` under case `c`. */
 async function gstEncrypt (c, stream) {
-  const frames = stream.frames.map((f, i) => ({
-    hex: toHex(f.data),
-    key: f.key,
-    before: ratchetsBefore(c, i).map((r) => ({ ratchet: r })),
-  }));
+  const frames = stream.frames.map((f, i) => {
+    const ratchets = ratchetsBefore(c, i);
+    return {
+      hex: toHex(f.data),
+      key: f.key,
+      before: ratchets.length > 0
+        ? ratchets.map((r) => ({ ratchet: r })) : undefined,
+    };
+  });
   const reply = await bridge.request(elementRequest(c, 'encrypt',
       c.ourSender ?? {}, stream.codec, frames));
   if (!reply.ok)
@@ -286,7 +290,7 @@ async function gstDecrypt (c, codec, frames) {
     return { error: reply.error };
   return {
     frames: reply.frames.map((f) => (f.hex === null ? null : fromHex(f.hex))),
-    states: reply.frames.flatMap((f) => f.states),
+    states: [...reply.states ?? [], ...reply.frames.flatMap((f) => f.states)],
   };
 }
 
@@ -388,6 +392,12 @@ async function runCase (c, streams) {
     for (const stream of selected)
       await runDirection(c, stream, direction, workers);
   }
+  // Once more with the element in a real pipeline (appsrc ! element !
+  // appsink, streaming threads) instead of a GstHarness.
+  if (c.alsoInPipeline && args.engine === 'element') {
+    await runCase({ ...c, name: `${c.name} [appsrc pipeline]`,
+      engine: 'pipeline', alsoInPipeline: false }, streams);
+  }
 }
 
 // The matrix
@@ -415,7 +425,7 @@ function matrix () {
       name: 'raw/shared/kid0', options: { ...DEFAULTS },
       sender: 'alice', kid: 0,
       senderKeys: [key(KEYS.rawA, 0)], receiverKeys: [key(KEYS.rawA, 0)],
-      streams: all,
+      streams: all, alsoInPipeline: true,
     },
     {
       // The receiver holds keys for two participants and must pick alice's.
@@ -424,7 +434,7 @@ function matrix () {
       sender: 'alice', kid: 3,
       senderKeys: [key(KEYS.passA, 3, 'alice')],
       receiverKeys: [key(KEYS.passB, 3, 'bob'), key(KEYS.passA, 3, 'alice')],
-      streams: firstOfEach(25),
+      streams: firstOfEach(25), alsoInPipeline: true,
     },
     {
       name: 'raw/per-participant/kid7/aes-256',
@@ -519,6 +529,7 @@ function matrix () {
       sif: Uint8Array.from(Buffer.from('gst-e2ee-sif-trailer-00')),
       senderKeys: [key(KEYS.passA, 0)], receiverKeys: [key(KEYS.passA, 0)],
       streams: only(['vp8', 'opus', 'h264-x264-slices'], 20),
+      alsoInPipeline: true,
     },
   ];
   // Our receiver recovers several ratchet steps at once (LiveKit's cannot:

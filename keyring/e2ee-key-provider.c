@@ -97,10 +97,15 @@ typedef struct
   gint failures;                /* decryption failures since the last reset */
 } KeySlot;
 
+/* A ring of @size slots, of which only the first @n_slots are allocated:
+ * slots up to the highest index that was used. Most participants only ever
+ * use key index 0, so a provider with many participants does not hold
+ * key-ring-size slots for each of them (16 by default: 256 bytes). */
 typedef struct
 {
   guint size;
   guint current_index;
+  guint n_slots;
   KeySlot *slots;
 } KeyRing;
 
@@ -157,7 +162,6 @@ key_ring_new (guint size)
   KeyRing *ring = g_new0 (KeyRing, 1);
 
   ring->size = size;
-  ring->slots = g_new0 (KeySlot, size);
   return ring;
 }
 
@@ -166,10 +170,35 @@ key_ring_free (KeyRing * ring)
 {
   guint i;
 
-  for (i = 0; i < ring->size; i++)
+  for (i = 0; i < ring->n_slots; i++)
     g_clear_pointer (&ring->slots[i].key, e2ee_key_unref);
   g_free (ring->slots);
   g_free (ring);
+}
+
+/* The slot for @key_index, or NULL when it was never allocated (then it
+ * holds no key and no failures). */
+static KeySlot *
+key_ring_peek_slot (KeyRing * ring, guint key_index)
+{
+  guint slot_index = key_index % ring->size;
+
+  return slot_index < ring->n_slots ? &ring->slots[slot_index] : NULL;
+}
+
+/* The slot for @key_index, allocating the slots up to it. */
+static KeySlot *
+key_ring_ensure_slot (KeyRing * ring, guint key_index)
+{
+  guint slot_index = key_index % ring->size;
+
+  if (slot_index >= ring->n_slots) {
+    ring->slots = g_renew (KeySlot, ring->slots, slot_index + 1);
+    memset (ring->slots + ring->n_slots, 0,
+        (slot_index + 1 - ring->n_slots) * sizeof (KeySlot));
+    ring->n_slots = slot_index + 1;
+  }
+  return &ring->slots[slot_index];
 }
 
 static gboolean
@@ -345,7 +374,7 @@ ref_all_keys_locked (E2eeKeyProvider * self)
   guint i;
 
   if (self->shared_ring != NULL)
-    for (i = 0; i < self->shared_ring->size; i++)
+    for (i = 0; i < self->shared_ring->n_slots; i++)
       if (self->shared_ring->slots[i].key != NULL)
         g_ptr_array_add (keys, e2ee_key_ref (self->shared_ring->slots[i].key));
 
@@ -353,7 +382,7 @@ ref_all_keys_locked (E2eeKeyProvider * self)
   while (g_hash_table_iter_next (&iter, NULL, &ring)) {
     KeyRing *r = ring;
 
-    for (i = 0; i < r->size; i++)
+    for (i = 0; i < r->n_slots; i++)
       if (r->slots[i].key != NULL)
         g_ptr_array_add (keys, e2ee_key_ref (r->slots[i].key));
   }
@@ -704,7 +733,8 @@ store_key (E2eeKeyProvider * self, const gchar * participant_id,
   g_mutex_lock (&self->lock);
   ring = ensure_ring_locked (self, participant_id);
   slot_index = key_index % ring->size;
-  old = slot_replace_locked (self, &ring->slots[slot_index], key);
+  old = slot_replace_locked (self, key_ring_ensure_slot (ring, slot_index),
+      key);
   if (make_current)
     ring->current_index = slot_index;
   g_mutex_unlock (&self->lock);
@@ -817,12 +847,14 @@ ref_slot_key (E2eeKeyProvider * self, const gchar * participant_id,
     guint key_index)
 {
   KeyRing *ring;
+  KeySlot *slot;
   E2eeKey *key = NULL;
 
   g_mutex_lock (&self->lock);
   ring = find_ring_locked (self, participant_id);
-  if (ring != NULL && ring->slots[key_index % ring->size].key != NULL)
-    key = e2ee_key_ref (ring->slots[key_index % ring->size].key);
+  slot = ring ? key_ring_peek_slot (ring, key_index) : NULL;
+  if (slot != NULL && slot->key != NULL)
+    key = e2ee_key_ref (slot->key);
   g_mutex_unlock (&self->lock);
   return key;
 }
@@ -848,7 +880,7 @@ replace_if_unchanged (E2eeKeyProvider * self, const gchar * participant_id,
 
   g_mutex_lock (&self->lock);
   ring = find_ring_locked (self, participant_id);
-  slot = ring ? &ring->slots[key_index % ring->size] : NULL;
+  slot = ring ? key_ring_peek_slot (ring, key_index) : NULL;
   if (slot != NULL && slot->key == base) {
     old = slot_replace_locked (self, slot, e2ee_key_ref (ratcheted));
     replaced = TRUE;
@@ -1033,6 +1065,7 @@ e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
     const gchar * participant_id, guint key_index, GError ** error)
 {
   KeyRing *ring;
+  KeySlot *slot;
 
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1040,7 +1073,9 @@ e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
   g_mutex_lock (&provider->lock);
   ring = ensure_ring_locked (provider, participant_id);
   ring->current_index = key_index % ring->size;
-  slot_reset_failures_locked (provider, &ring->slots[ring->current_index]);
+  slot = key_ring_peek_slot (ring, ring->current_index);
+  if (slot != NULL)
+    slot_reset_failures_locked (provider, slot);
   bump_serial (provider);
   g_mutex_unlock (&provider->lock);
   return TRUE;
@@ -1136,7 +1171,7 @@ e2ee_key_provider_lookup_key_full (E2eeKeyProvider * provider,
   else
     index = (guint) key_index % (ring ? ring->size : provider->key_ring_size);
   if (ring != NULL)
-    slot = &ring->slots[index];
+    slot = key_ring_peek_slot (ring, index);
 
   if (slot == NULL || slot->key == NULL)
     lookup = E2EE_KEY_LOOKUP_MISSING;
@@ -1185,11 +1220,17 @@ e2ee_key_provider_report_decryption (E2eeKeyProvider * provider,
 
   g_mutex_lock (&provider->lock);
   ring = find_ring_locked (provider, participant_id);
-  if (ring == NULL) {
+  /* A slot never allocated has no failures to reset. */
+  if (ring == NULL)
+    slot = NULL;
+  else if (success)
+    slot = key_ring_peek_slot (ring, key_index);
+  else
+    slot = key_ring_ensure_slot (ring, key_index);
+  if (slot == NULL) {
     g_mutex_unlock (&provider->lock);
     return;
   }
-  slot = &ring->slots[key_index % ring->size];
   if (success) {
     if (slot_is_invalid_locked (provider, slot))
       bump_serial (provider);

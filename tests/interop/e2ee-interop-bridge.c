@@ -26,8 +26,10 @@
  *     answer for a frame is the buffer the element pushed, or null when it
  *     dropped the frame, plus the e2ee-state-changed states it posted.
  *     Requests that name the same "providerCache" share one key provider.
- *     With "engine": "core" the frames go through E2eeFrameCryptor instead,
- *     which checks the core library alone.
+ *     With "engine": "pipeline" the element runs in appsrc ! element !
+ *     appsink instead (streaming threads; outputs matched by timestamp);
+ *     with "engine": "core" the frames go through E2eeFrameCryptor, which
+ *     checks the core library alone.
  *
  * The Node.js runner (interop.mjs) drives both directions against LiveKit's
  * own worker and compares the bytes.
@@ -68,10 +70,17 @@ typedef struct
 static GBytes *
 bytes_from_hex (const gchar * hex, GError ** error)
 {
-  gsize hex_len = strlen (hex);
+  gsize hex_len;
   gsize bin_len = 0;
-  guint8 *bin = g_malloc (hex_len / 2 + 1);
+  guint8 *bin;
 
+  if (hex == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "a hex string is missing");
+    return NULL;
+  }
+  hex_len = strlen (hex);
+  bin = g_malloc (hex_len / 2 + 1);
   if (sodium_hex2bin (bin, hex_len / 2 + 1, hex, hex_len, NULL, &bin_len,
           NULL) != 0 || bin_len * 2 != hex_len) {
     g_free (bin);
@@ -80,6 +89,19 @@ bytes_from_hex (const gchar * hex, GError ** error)
     return NULL;
   }
   return g_bytes_new_take (bin, bin_len);
+}
+
+/* Test keys are not secrets, but are wiped anyway, as the project's rule
+ * for key material asks. Only for bytes this file made: the caller holds
+ * the last reference. */
+static void
+unref_wiped (GBytes * key)
+{
+  gsize len;
+  gpointer data = (gpointer) g_bytes_get_data (key, &len);
+
+  sodium_memzero (data, len);
+  g_bytes_unref (key);
 }
 
 static void
@@ -187,9 +209,12 @@ set_int_property (GObject * object, const gchar * name, gint64 number,
   GValue number_value = G_VALUE_INIT;
   gboolean ok;
 
-  if (pspec == NULL)
-    return set_property_checked (object, name, NULL, error);
-  /* The property may be gint, guint or an enum: let GValue convert. */
+  if (pspec == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+        "%s has no property '%s'", G_OBJECT_TYPE_NAME (object), name);
+    return FALSE;
+  }
+  /* The property may be gint or guint: let GValue convert. */
   g_value_init (&number_value, G_TYPE_INT64);
   g_value_set_int64 (&number_value, number);
   g_value_init (&value, pspec->value_type);
@@ -270,7 +295,7 @@ apply_key (E2eeKeyProvider * provider, JsonObject * key, GError ** error)
   ok = e2ee_key_provider_set_key (provider, participant,
       g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), key_index,
       make_current, error);
-  g_bytes_unref (raw);
+  unref_wiped (raw);
   return ok;
 }
 
@@ -293,34 +318,17 @@ apply_ratchet (E2eeKeyProvider * provider, JsonObject * ratchet,
   return TRUE;
 }
 
-/* One key-management action: {"key": {...}}, {"ratchet": {...}},
- * {"currentKeyIndex": {...}} or {"elementKeyIndex": n}. */
+/* One key-management action: {"key": {...}} or {"ratchet": {...}}. */
 static gboolean
 apply_action (Bridge * bridge, JsonObject * action, GError ** error)
 {
-  if (json_object_has_member (action, "key"))
-    return apply_key (bridge->provider,
-        json_object_get_object_member (action, "key"), error);
-  if (json_object_has_member (action, "ratchet"))
-    return apply_ratchet (bridge->provider,
-        json_object_get_object_member (action, "ratchet"), error);
-  if (json_object_has_member (action, "currentKeyIndex")) {
-    JsonObject *current =
-        json_object_get_object_member (action, "currentKeyIndex");
+  JsonObject *key = member_object (action, "key");
+  JsonObject *ratchet = member_object (action, "ratchet");
 
-    return e2ee_key_provider_set_current_key_index (bridge->provider,
-        member_string (current, "participant"),
-        member_int (current, "keyIndex", 0), error);
-  }
-  if (json_object_has_member (action, "elementKeyIndex")) {
-    gint64 index = member_int (action, "elementKeyIndex", -1);
-
-    if (bridge->element != NULL)
-      return set_int_property (G_OBJECT (bridge->element), "key-index",
-          index, error);
-    e2ee_frame_cryptor_set_key_index (bridge->cryptor, index);
-    return TRUE;
-  }
+  if (key != NULL)
+    return apply_key (bridge->provider, key, error);
+  if (ratchet != NULL)
+    return apply_ratchet (bridge->provider, ratchet, error);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
       "unknown action");
   return FALSE;
@@ -402,7 +410,7 @@ set_element_properties (GstElement * element, JsonObject * props,
     g_value_take_boxed (&value, gst_buffer_new_wrapped_bytes (raw));
     ok = set_property_checked (G_OBJECT (element), "key", &value, error);
     g_value_unset (&value);
-    g_bytes_unref (raw);
+    unref_wiped (raw);
   }
   return ok;
 }

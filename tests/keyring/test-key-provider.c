@@ -12,6 +12,7 @@
 
 #include <keyring/e2ee-key-provider-private.h>
 #include <keyring/e2ee-enum-types.h>
+#include <keyring/e2ee-secure-memory.h>
 
 #include <string.h>
 
@@ -858,6 +859,112 @@ test_concurrent_candidates (void)
   g_object_unref (kp);
 }
 
+/* Slots are allocated up to the highest index used: lookups, the current
+ * index and failure reports on slots never allocated behave as on empty
+ * ones. */
+static void
+test_sparse_ring (void)
+{
+  E2eeKeyProvider *kp = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "shared-key", FALSE, "failure-tolerance", 0, NULL);
+  guint used = 99;
+  gint i;
+
+  set_raw (kp, "p", 5, 5, FALSE);
+  for (i = 0; i < 16; i++)
+    g_assert_cmpint (lookup (kp, "p", i, NULL), ==,
+        i == 5 ? E2EE_KEY_LOOKUP_OK : E2EE_KEY_LOOKUP_MISSING);
+  g_assert_cmpint (lookup (kp, "p", 21, &used), ==, E2EE_KEY_LOOKUP_OK);
+  g_assert_cmpuint (used, ==, 5);
+
+  g_assert_true (e2ee_key_provider_set_current_key_index (kp, "p", 12,
+          NULL));
+  g_assert_cmpint (lookup (kp, "p", -1, &used), ==, E2EE_KEY_LOOKUP_MISSING);
+  g_assert_cmpuint (used, ==, 12);
+  e2ee_key_provider_report_decryption (kp, "p", 9, TRUE);
+  e2ee_key_provider_report_decryption (kp, "p", 12, FALSE);
+  g_assert_cmpint (lookup (kp, "p", 12, NULL), ==, E2EE_KEY_LOOKUP_MISSING);
+
+  /* A key in a slot that failed before it was set starts afresh. */
+  set_raw (kp, "p", 12, 12, TRUE);
+  g_assert_cmpint (lookup (kp, "p", -1, &used), ==, E2EE_KEY_LOOKUP_OK);
+  g_assert_cmpuint (used, ==, 12);
+  g_assert_cmpint (exported_fill (kp, "p", 12), ==, 12);
+  g_assert_cmpint (exported_fill (kp, "p", 5), ==, 5);
+  g_assert_cmpint (exported_fill (kp, "p", 15), ==, -1);
+  e2ee_key_provider_report_decryption (kp, "p", 12, FALSE);
+  g_assert_cmpint (lookup (kp, "p", 12, NULL), ==, E2EE_KEY_LOOKUP_INVALID);
+  g_assert_cmpint (lookup (kp, "p", 5, NULL), ==, E2EE_KEY_LOOKUP_OK);
+  g_object_unref (kp);
+}
+
+#define MANY_PARTICIPANTS 20000
+
+static void
+many_participants_material (guint i, guint8 material[32])
+{
+  guint j;
+
+  for (j = 0; j < 32; j++)
+    material[j] = (guint8) ((i >> (8 * (j % 4))) + j);
+}
+
+/* More participants than one sodium_malloc() per key allowed (a provider
+ * ran out of memory mappings at participant 16,368): every key set, found
+ * and exported with its own bytes, the secrets packed into shared slabs,
+ * and all of them released with the provider. */
+static void
+test_many_participants (void)
+{
+  E2eeKeyProvider *kp = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "shared-key", FALSE, NULL);
+  E2eeSecureMemoryStats before, now;
+  guint8 material[32];
+  GError *error = NULL;
+  guint i, used;
+
+  e2ee_secure_memory_trim ();
+  e2ee_secure_memory_get_stats (&before);
+
+  for (i = 0; i < MANY_PARTICIPANTS; i++) {
+    g_autofree gchar *id = g_strdup_printf ("participant-%u", i);
+
+    many_participants_material (i, material);
+    g_assert_true (e2ee_key_provider_set_key (kp, id, material,
+            sizeof (material), 0, TRUE, &error));
+    g_assert_no_error (error);
+  }
+
+  e2ee_secure_memory_get_stats (&now);
+  g_assert_cmpuint (now.slots_in_use - before.slots_in_use, ==,
+      MANY_PARTICIPANTS);
+  g_assert_cmpuint (now.slabs - before.slabs, <=,
+      MANY_PARTICIPANTS / 1000 + 1);
+  g_assert_cmpuint (now.large_blocks, ==, before.large_blocks);
+
+  for (i = 0; i < MANY_PARTICIPANTS; i++) {
+    g_autofree gchar *id = g_strdup_printf ("participant-%u", i);
+
+    g_assert_cmpint (lookup (kp, id, -1, &used), ==, E2EE_KEY_LOOKUP_OK);
+    g_assert_cmpuint (used, ==, 0);
+    if (i % 97 == 0) {
+      GBytes *exported = e2ee_key_provider_export_key (kp, id, 0, &error);
+
+      g_assert_no_error (error);
+      many_participants_material (i, material);
+      g_assert_cmpmem (g_bytes_get_data (exported, NULL),
+          g_bytes_get_size (exported), material, sizeof (material));
+      g_bytes_unref (exported);
+    }
+  }
+  g_assert_cmpint (lookup (kp, "participant-20000", -1, NULL), ==,
+      E2EE_KEY_LOOKUP_MISSING);
+
+  g_object_unref (kp);
+  e2ee_secure_memory_get_stats (&now);
+  g_assert_cmpuint (now.slots_in_use, ==, before.slots_in_use);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -890,6 +997,9 @@ main (int argc, char **argv)
       test_concurrent_candidates);
   g_test_add_func ("/key-provider/precompute-and-dispose",
       test_precompute_and_dispose);
+  g_test_add_func ("/key-provider/sparse-ring", test_sparse_ring);
+  g_test_add_func ("/key-provider/many-participants",
+      test_many_participants);
 
   return g_test_run ();
 }

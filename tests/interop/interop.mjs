@@ -637,6 +637,8 @@ async function runNegativeCases (streams) {
         bad(tamper(f1, Math.floor(f1.length / 2)), 1, 'frame 1, middle byte'),
         bad(tamper(f1, -20), 1, 'frame 1, a tag byte'),
         bad(tamper(f1, -5), 1, 'frame 1, an IV byte'),
+        bad(f1.slice(0, f1.length - 1), 1, 'frame 1 without its last byte'),
+        bad(f1.slice(f1.length - 20), 1, 'the last 20 bytes of frame 1'),
         control(2),
       ]);
 
@@ -672,6 +674,28 @@ async function runNegativeCases (streams) {
         { livekit: 'InvalidKey', ours: 'decryption-failed' });
   }
   await senderWithoutKey(pick[0]);
+  await unknownServerInjectedFrame();
+}
+
+// The SIF trailer passes only the SFU's known blank frames (LiveKit checks
+// their SHA-256): anything else that ends in the trailer is dropped.
+async function unknownServerInjectedFrame () {
+  const sif = Uint8Array.from(Buffer.from('gst-e2ee-sif-trailer-01'));
+  const c = { options: { ...DEFAULTS }, sender: 'alice', kid: 0, sif,
+    senderKeys: [key(KEYS.rawA, 0)], receiverKeys: [key(KEYS.rawA, 0)] };
+  const withTrailer = (payload) => Uint8Array.from([...payload, ...sif]);
+  const blank = SFU_BLANK_FRAMES.vp8;
+  const unknown = Uint8Array.from(blank);
+  unknown[20] ^= 1;
+  await refusedByBoth('server-injected frame with an unknown payload', c,
+      'vp8', [
+        { data: withTrailer(blank), key: true, expect: blank,
+          label: 'the SFU\'s blank VP8 frame (control)' },
+        { data: withTrailer(unknown), key: true, bad: true,
+          label: 'a VP8 frame one bit off the blank frame' },
+        { data: withTrailer(Uint8Array.from([0x10, 0x02, 0x00])), key: true,
+          bad: true, label: 'a 3-byte VP8 frame' },
+      ]);
 }
 
 // A sender with no key at its index drops frames; it never sends plaintext.

@@ -2,7 +2,8 @@
 # Runs the LiveKit interop suite: installs the pinned livekit-client with
 # `npm ci` into the build directory, then runs interop.mjs.
 #
-#   run-interop.sh --bridge PATH/e2ee-interop-bridge --npm-dir BUILD/npm [interop.mjs options]
+#   run-interop.sh --bridge PATH/e2ee-interop-bridge --npm-dir BUILD/npm \
+#       [interop.mjs options]
 #
 # Exit status 77 (meson's "skipped") when Node.js or npm is not installed;
 # scripts/setup.sh installs both from Debian where they are missing.

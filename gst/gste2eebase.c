@@ -1149,11 +1149,29 @@ gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
   return GST_FLOW_OK;
 }
 
+/* Whether @buf is a key frame, for the clear-header rules that depend on
+ * it. VP8 answers from its frame tag, which stays in clear, so both ends
+ * agree whatever upstream's flags say. For the others the buffer flag is
+ * what LiveKit's own endpoints use (the encoder's or depacketizer's frame
+ * type); it matters only in H.264/H.265's fallback to the VP8 rule, for a
+ * frame too short to show its slice NAL unit. */
+static E2eeFrameType
+frame_type_of (GstE2eeBase * self, GstBuffer * buf)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  if (priv->codec == E2EE_CODEC_VP8)
+    return E2EE_FRAME_TYPE_AUTO;
+  return GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT) ?
+      E2EE_FRAME_TYPE_DELTA : E2EE_FRAME_TYPE_KEY;
+}
+
 /* Runs the cryptor on one mapped frame, through Annex B scratch buffers when
  * the stream is length-prefixed. */
 static gboolean
 process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
-    guint8 * out, gsize out_size, gsize * out_len, GError ** error)
+    E2eeFrameType frame_type, guint8 * out, gsize out_size, gsize * out_len,
+    GError ** error)
 {
   GstE2eeBasePrivate *priv = GET_PRIV (self);
   GstE2eeBaseClass *klass = GST_E2EE_BASE_GET_CLASS (self);
@@ -1162,8 +1180,8 @@ process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
   gsize annexb_len = 0;
 
   if (priv->nal_length_size == 0)
-    return klass->process (self, priv->cryptor, in, in_len, out, out_size,
-        out_len, error);
+    return klass->process (self, priv->cryptor, in, in_len, frame_type, out,
+        out_size, out_len, error);
 
   if (!length_prefixed_to_annexb (in, in_len, priv->nal_length_size,
           annexb_in)) {
@@ -1175,7 +1193,7 @@ process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
 
   g_byte_array_set_size (annexb_out, out_size);
   if (!klass->process (self, priv->cryptor, annexb_in->data, annexb_in->len,
-          annexb_out->data, annexb_out->len, &annexb_len, error))
+          frame_type, annexb_out->data, annexb_out->len, &annexb_len, error))
     return FALSE;
 
   if (!annexb_to_length_prefixed (annexb_out->data, annexb_len,
@@ -1246,8 +1264,9 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     return GST_FLOW_ERROR;
   }
 
-  ok = process_frame (self, in_map.data, in_map.size, out_map.data,
-      out_map.size, &out_len, &error);
+  ok = process_frame (self, in_map.data, in_map.size,
+      frame_type_of (self, inbuf), out_map.data, out_map.size, &out_len,
+      &error);
   if (!ok)
     sodium_memzero (out_map.data, out_map.size);        /* nothing leaks */
 

@@ -24,8 +24,8 @@ G_DECLARE_DERIVABLE_TYPE (GstE2eeBase, gst_e2ee_base, GST, E2EE_BASE,
  * GstE2eeBaseClass:
  * @parent_class: the parent class
  * @get_max_output_size: the largest frame @process can make of @in_len bytes
- * @process: encrypts or decrypts one frame (H.26x in Annex B form) with
- *   @cryptor into @out
+ * @process: encrypts or decrypts one frame (H.26x in Annex B form) of
+ *   @frame_type with @cryptor into @out
  *
  * The common base of e2eeencrypt and e2eedecrypt. It owns everything but the
  * direction: the key provider and its sharing, key properties, the frame
@@ -42,6 +42,7 @@ struct _GstE2eeBaseClass
                                     E2eeFrameCryptor * cryptor,
                                     const guint8 * in,
                                     gsize in_len,
+                                    E2eeFrameType frame_type,
                                     guint8 * out,
                                     gsize out_size,
                                     gsize * out_len,

@@ -196,13 +196,11 @@ gst_e2ee_encrypt_get_max_output_size (GstE2eeBase * base,
 
 static gboolean
 gst_e2ee_encrypt_process (GstE2eeBase * base, E2eeFrameCryptor * cryptor,
-    const guint8 * in, gsize in_len, guint8 * out, gsize out_size,
-    gsize * out_len, GError ** error)
+    const guint8 * in, gsize in_len, E2eeFrameType frame_type, guint8 * out,
+    gsize out_size, gsize * out_len, GError ** error)
 {
-  /* AUTO: VP8's frame type is read from its frame tag, which stays in
-   * clear, so the receiver classifies the frame the same way. */
   return e2ee_frame_cryptor_encrypt (cryptor, in, in_len,
-      E2EE_FRAME_TYPE_AUTO, out, out_size, out_len, error);
+      frame_type, out, out_size, out_len, error);
 }
 
 static void

@@ -23,8 +23,10 @@
  * Here a slab of 64 KiB (one sodium_malloc(): guard pages around it, locked
  * as a whole, excluded from core dumps) holds 1023 secrets of up to 64
  * bytes (the usual 32-byte material with a 16- or 32-byte AES key) or 511
- * of up to 128 bytes. 10,000 keys then take 10 slabs: 640 KiB locked and
- * 40 mappings, and 100,000 keys fit in the default memory-lock limit.
+ * of up to 128 bytes. 10,000 keys then take 10 slabs (640 KiB, locked);
+ * measured, the whole provider of 10,000 participants costs +2.7 MiB RSS
+ * and +37 mappings, and one of 100,000 participants +28 MiB RSS, 98 slabs
+ * (6.1 MiB, all locked within the 8 MiB limit) and +395 mappings.
  * Bigger secrets (long passphrases) still get their own sodium_malloc().
  *
  * What a slab gives up against one block per secret: an overrun of one

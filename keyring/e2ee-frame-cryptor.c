@@ -60,8 +60,10 @@
  * A frame cryptor serves one stream: frames must come in one at a time
  * (one streaming thread). Its calls are serialised by an internal lock, so
  * the setters may be called from any thread. Steady-state frames allocate
- * nothing and take no provider lock: a scratch buffer grows to the largest
- * frame seen, the AES-GCM context of each key index stays bound, and
+ * nothing and take no provider lock: frames are sealed and opened in the
+ * caller's buffers (a scratch buffer, for the rare H.26x frame that needs
+ * escape bytes added or removed, grows to the largest H.26x frame seen),
+ * the AES-GCM context of each key index stays bound, and
  * options and keys are looked up again only after the provider's serial
  * changed.
  */
@@ -500,8 +502,29 @@ write_trailer (guint8 * dest, const guint8 iv[E2EE_IV_LENGTH], guint8 kid)
   dest[E2EE_IV_LENGTH + 1] = kid;
 }
 
+/* Escapes the @len sealed bytes at @data in place; @data has room for
+ * the worst case. Sealed bytes look random and rarely need an escape byte
+ * (about one per 4 MB), so they stay where the cipher wrote them; only
+ * from the first escape point on (often in the IV, if anywhere) do they
+ * go through the scratch buffer, escaped afresh from there (see
+ * e2ee_frame_format_find_escape_point()). Returns the escaped length. */
+static gsize
+escape_in_place (E2eeFrameCryptor * self, guint8 * data, gsize len)
+{
+  gsize first = e2ee_frame_format_find_escape_point (data, len, 0);
+
+  /* Sized for the whole sealed part even when unused, so that the frame
+   * that finally needs it does not allocate mid-stream. */
+  ensure_scratch (self, len);
+  if (first == len)
+    return len;
+  memcpy (self->scratch, data + first, len - first);
+  return first + e2ee_frame_format_escape (self->scratch, len - first,
+      data + first);
+}
+
 /* H.26x: the normalised header is the AAD and goes out as is; the sealed
- * part is built in the scratch buffer, then escaped into @out. */
+ * part is sealed straight into @out after it and escaped there. */
 static gboolean
 seal_nal_frame (E2eeFrameCryptor * self, E2eeAead * aead,
     const guint8 * frame, gsize frame_len, gsize header_len, guint8 kid,
@@ -511,17 +534,17 @@ seal_nal_frame (E2eeFrameCryptor * self, E2eeAead * aead,
   gsize payload_len = frame_len - header_len;
   gsize sealed_len = payload_len + SEALED_SUFFIX_LENGTH;
   gsize out_header_len;
+  guint8 *sealed;
 
-  ensure_scratch (self, sealed_len);
   out_header_len = e2ee_frame_format_normalize_header (frame, header_len,
       out);
+  sealed = out + out_header_len;
   if (!e2ee_aead_seal (aead, iv, out, out_header_len, frame + header_len,
-          payload_len, self->scratch, error))
+          payload_len, sealed, error))
     return FALSE;
-  write_trailer (self->scratch + payload_len + E2EE_TAG_LENGTH, iv, kid);
+  write_trailer (sealed + payload_len + E2EE_TAG_LENGTH, iv, kid);
 
-  *out_len = out_header_len + e2ee_frame_format_escape (self->scratch,
-      sealed_len, out + out_header_len);
+  *out_len = out_header_len + escape_in_place (self, sealed, sealed_len);
   return TRUE;
 }
 
@@ -733,9 +756,28 @@ find_sender_starts (E2eeCodec codec, const guint8 * frame,
   }
 }
 
+/* The H.26x part after the header, unescaped. Received sealed bytes
+ * rarely carry an escape byte, so they are opened straight from the frame
+ * unless a scan finds one; only then are they unescaped into the scratch
+ * buffer (not in place: a failed attempt must leave them for the next
+ * key or start). */
+static const guint8 *
+unescape_received_body (E2eeFrameCryptor * self, const guint8 * body,
+    gsize len, gsize * body_len)
+{
+  /* Sized even when unused: see escape_in_place (). */
+  ensure_scratch (self, len);
+  if (e2ee_frame_format_find_escape_byte (body, len, 0) == len) {
+    *body_len = len;
+    return body;
+  }
+  *body_len = e2ee_frame_format_unescape (body, len, self->scratch);
+  return self->scratch;
+}
+
 /* Splits a received frame into header, sealed part, IV and key index.
  * The header is found on the received bytes, as LiveKit's receiver does;
- * for H.26x the rest is unescaped into the scratch buffer.
+ * for H.26x the rest is unescaped first (unescape_received_body ()).
  *
  * A frame shorter than its codec's header was encrypted with the whole
  * frame as header (see encrypt), so it arrives with fewer than header +
@@ -753,10 +795,8 @@ parse_received_frame (E2eeFrameCryptor * self, const guint8 * frame,
   gsize body_len;
 
   if (split.nal_processing) {
-    ensure_scratch (self, frame_len - split.header_len);
-    body = self->scratch;
-    body_len = e2ee_frame_format_unescape (frame + split.header_len,
-        frame_len - split.header_len, self->scratch);
+    body = unescape_received_body (self, frame + split.header_len,
+        frame_len - split.header_len, &body_len);
     if (body_len < E2EE_FRAME_OVERHEAD)
       return set_malformed (error, "too short for its trailer", frame_len);
   } else {

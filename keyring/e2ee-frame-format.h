@@ -41,6 +41,18 @@ gsize e2ee_frame_format_normalized_header_len (const guint8 * header,
 gsize e2ee_frame_format_normalize_header (const guint8 * header, gsize len,
     guint8 * out);
 
+/* Offset of the first 00 00 at or after @pos that escaping acts on (a byte
+ * <= 3 follows it), or @len if none. Where escaping starts afresh, as it
+ * does after H, the first such pair is preceded by a non-zero byte (or by
+ * nothing), so escaping may start afresh there too: bytes before it are
+ * unchanged. */
+gsize e2ee_frame_format_find_escape_point (const guint8 * data, gsize len,
+    gsize pos);
+/* Offset of the first 00 00 03 at or after @pos, or @len if none: with
+ * none, unescaping changes nothing. */
+gsize e2ee_frame_format_find_escape_byte (const guint8 * data, gsize len,
+    gsize pos);
+
 /* Emulation-prevention escaping: a 0x03 goes before any byte <= 3 that
  * follows two zero bytes. Worst case output is len + len / 2 + 1 bytes.
  * Returns bytes written. */

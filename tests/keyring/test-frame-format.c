@@ -503,6 +503,150 @@ test_against_reference (void)
   g_rand_free (rand);
 }
 
+/* The scans behind escaping look at whole blocks (64 or 128 bytes from
+ * where they start, reading one byte more) and at the tail byte by byte;
+ * the short frames above never reach a block. */
+
+static gsize
+ref_find (const guint8 * d, gsize len, gboolean escape_byte_only)
+{
+  gsize i;
+
+  for (i = 0; i + 2 < len; i++) {
+    if (d[i] == 0 && d[i + 1] == 0
+        && (escape_byte_only ? d[i + 2] == 3 : d[i + 2] <= 3))
+      return i;
+  }
+  return len;
+}
+
+static void
+fill_nonzero (GRand * rand, guint8 * data, gsize len)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    data[i] = g_rand_int_range (rand, 1, 256);
+}
+
+/* Escaping, unescaping and both scans agree with the byte-by-byte
+ * references on @data. */
+static void
+assert_matches_reference (const guint8 * data, gsize len)
+{
+  guint8 *a = g_malloc (escape_bound (len));
+  guint8 *b = g_malloc (escape_bound (len));
+
+  g_assert_cmpuint (e2ee_frame_format_find_escape_point (data, len, 0), ==,
+      ref_find (data, len, FALSE));
+  g_assert_cmpuint (e2ee_frame_format_find_escape_byte (data, len, 0), ==,
+      ref_find (data, len, TRUE));
+  g_assert_cmpmem (a, e2ee_frame_format_escape (data, len, a), b,
+      ref_escape (data, len, b));
+  g_assert_cmpmem (a, e2ee_frame_format_unescape (data, len, a), b,
+      ref_unescape (data, len, b));
+  g_free (a);
+  g_free (b);
+}
+
+/* One 00 00 x at every offset of otherwise zero-free data, for every
+ * length up to a few blocks: pairs inside a block, straddling two blocks,
+ * in the byte a block reads past its end, and in the tail. */
+static void
+test_scan_pair_at_every_offset (void)
+{
+  GRand *rand = g_rand_new_with_seed (0xb10c);
+  guint8 data[300];
+  gsize len, at;
+  guint8 x;
+
+  for (len = 0; len <= sizeof (data); len++) {
+    for (at = 0; at + 2 <= len; at++) {
+      for (x = 0; x <= 4; x++) {
+        fill_nonzero (rand, data, len);
+        data[at] = data[at + 1] = 0;
+        if (at + 2 < len)
+          data[at + 2] = x;
+        assert_matches_reference (data, len);
+      }
+    }
+  }
+  g_rand_free (rand);
+}
+
+/* Long random data with sparse zeros and a few pairs (ciphertext-like),
+ * and runs of zeros of every length. */
+static void
+test_scan_long_buffers (void)
+{
+  GRand *rand = g_rand_new_with_seed (0x10e6);
+  guint8 *data = g_malloc (20000);
+  guint iteration;
+
+  for (iteration = 0; iteration < 400; iteration++) {
+    gsize len = g_rand_int_range (rand, 0, 20000);
+    guint pairs = g_rand_int_range (rand, 0, 6);
+    gsize i, run;
+
+    for (i = 0; i < len; i++)
+      data[i] = g_rand_int_range (rand, 0, 256);
+    while (len >= 3 && pairs-- > 0) {
+      i = g_rand_int_range (rand, 0, len - 2);
+      data[i] = data[i + 1] = 0;
+      data[i + 2] = g_rand_int_range (rand, 0, 5);
+    }
+    run = len > 0 ? g_rand_int_range (rand, 0, MIN (len, 300)) : 0;
+    if (iteration % 4 == 0 && run > 0)
+      memset (data + g_rand_int_range (rand, 0, len - run + 1), 0, run);
+    assert_matches_reference (data, len);
+  }
+  g_free (data);
+  g_rand_free (rand);
+}
+
+/* What the encryptor relies on to escape in place: the bytes before the
+ * first escape point are unchanged, and escaping afresh from it gives
+ * the rest, whatever precedes it. */
+static void
+test_escape_restarts_at_first_point (void)
+{
+  GRand *rand = g_rand_new_with_seed (0xf125);
+  guint8 data[600];
+  guint8 whole[900], part[900];
+  guint iteration;
+
+  for (iteration = 0; iteration < 20000; iteration++) {
+    gsize len = g_rand_int_range (rand, 0, sizeof (data));
+    gsize first, whole_len, part_len;
+
+    if (iteration % 2)
+      fill_zero_heavy (rand, data, len);
+    else
+      fill_nonzero (rand, data, len);
+    if (len >= 3 && iteration % 3 == 0)
+      memset (data + g_rand_int_range (rand, 0, len - 2), 0, 3);
+    first = e2ee_frame_format_find_escape_point (data, len, 0);
+    whole_len = e2ee_frame_format_escape (data, len, whole);
+    memcpy (part, data, first);
+    part_len = first + e2ee_frame_format_escape (data + first, len - first,
+        part + first);
+    g_assert_cmpmem (part, part_len, whole, whole_len);
+  }
+  g_rand_free (rand);
+}
+
+/* All zeros, long: the worst case through the block scan, and back. */
+static void
+test_escape_worst_case_long (void)
+{
+  gsize len = 10000;
+  guint8 *zeros = g_malloc0 (len);
+
+  assert_matches_reference (zeros, len);
+  round_trip (zeros, len);
+  g_free (zeros);
+}
+
 /* Random and start-code-heavy garbage for every codec: never reads past
  * the frame (exact-size heap copies), header never longer than the frame,
  * a slice-based header always inside it with its NAL header in clear. */
@@ -580,6 +724,14 @@ main (int argc, char **argv)
       test_escape_worst_case);
   g_test_add_func ("/frame-format/unescape/edges", test_unescape_edges);
   g_test_add_func ("/frame-format/split/garbage", test_split_garbage);
+  g_test_add_func ("/frame-format/scan/pair-at-every-offset",
+      test_scan_pair_at_every_offset);
+  g_test_add_func ("/frame-format/scan/long-buffers",
+      test_scan_long_buffers);
+  g_test_add_func ("/frame-format/escape/restarts-at-first-point",
+      test_escape_restarts_at_first_point);
+  g_test_add_func ("/frame-format/escape/worst-case-long",
+      test_escape_worst_case_long);
   g_test_add_func ("/frame-format/against-reference",
       test_against_reference);
 

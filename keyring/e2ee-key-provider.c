@@ -150,6 +150,8 @@ struct _E2eeKeyProvider
   guint64 data_packet_counter;
 
   GThreadPool *ratchet_pool;    /* 1 thread, created on first need */
+
+  gint finalizing;             /* atomic: queued precomputations stop */
 };
 
 G_DEFINE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, G_TYPE_OBJECT);
@@ -290,13 +292,16 @@ ratchet_job_free (gpointer data)
 static void
 ratchet_job_run (gpointer data, gpointer user_data)
 {
+  E2eeKeyProvider *self = user_data;
   RatchetJob *job = data;
   E2eeKey *key = e2ee_key_ref (job->key);
   guint i;
 
   /* Each step lands in the previous key's cache, where a streaming thread
-   * trying the ratchet window finds it (or waits for it). */
-  for (i = 0; i < job->steps && key != NULL; i++) {
+   * trying the ratchet window finds it (or waits for it). A provider being
+   * finalized lets its queued jobs run down without deriving anything. */
+  for (i = 0; i < job->steps && key != NULL
+      && !g_atomic_int_get (&self->finalizing); i++) {
     E2eeKey *next = e2ee_key_ratchet_cached (key, NULL);
 
     e2ee_key_unref (key);
@@ -511,9 +516,13 @@ e2ee_key_provider_finalize (GObject * object)
 {
   E2eeKeyProvider *self = E2EE_KEY_PROVIDER (object);
 
-  /* Queued precomputations are dropped; a running one finishes first. */
-  if (self->ratchet_pool != NULL)
-    g_thread_pool_free (self->ratchet_pool, TRUE, TRUE);
+  /* Queued precomputations run down without deriving (see ratchet_job_run);
+   * a running one finishes its current step. Not immediate=TRUE: GLib 2.74
+   * then drops a job a worker already dequeued without freeing it. */
+  if (self->ratchet_pool != NULL) {
+    g_atomic_int_set (&self->finalizing, 1);
+    g_thread_pool_free (self->ratchet_pool, FALSE, TRUE);
+  }
 
   g_clear_pointer (&self->shared_ring, key_ring_free);
   g_hash_table_unref (self->participant_rings);

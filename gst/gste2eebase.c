@@ -104,6 +104,18 @@ typedef struct
   guint64 per_state[N_STATES];
 } GstE2eeStats;
 
+/* The streaming thread's copy of the configuration (see refresh_config). */
+typedef struct
+{
+  gboolean loaded;
+  gint serial;                  /* the config_serial it was copied at */
+  gboolean enabled;
+  E2eeKeyProvider *provider;
+  gchar *participant_id;
+  gint key_index;
+  gboolean renewed;             /* not yet handed to the cryptor */
+} StreamConfig;
+
 typedef struct
 {
   /* Under GST_OBJECT_LOCK: shared with application threads. */
@@ -112,22 +124,24 @@ typedef struct
   gchar *participant_id;
   gint key_index;
   gboolean enabled;
-  guint config_serial;          /* grows on participant-id/key-index sets */
+  gint config_serial;           /* see config_changed */
   PendingKeyKind pending_kind;
   guint8 *pending_material;     /* sodium_malloc'd; wiped when applied */
   gsize pending_len;
   GstE2eeStats stats;
 
   /* Streaming thread only. */
+  StreamConfig config;
   E2eeFrameCryptor *cryptor;
   E2eeKeyProvider *cryptor_provider;    /* the provider the cryptor uses */
-  guint cryptor_serial;
   E2eeCodec codec;
   gboolean codec_changed;
   guint nal_length_size;        /* 0: Annex B or not H.26x; else 1, 2 or 4 */
   FrameAction action;
   GByteArray *annexb_in;        /* scratch, reused: avc input as Annex B */
   GByteArray *annexb_out;       /* scratch, reused: cryptor output */
+  GstBufferPool *output_pool;   /* output buffers, see acquire_output */
+  gsize output_pool_size;       /* the size of its buffers */
 } GstE2eeBasePrivate;
 
 #define gst_e2ee_base_parent_class parent_class
@@ -159,6 +173,7 @@ static GstFlowReturn gst_e2ee_base_prepare_output_buffer (GstBaseTransform *
     trans, GstBuffer * inbuf, GstBuffer ** outbuf);
 static GstFlowReturn gst_e2ee_base_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
+static void release_output_pool (GstE2eeBase * self);
 
 static void
 gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
@@ -592,6 +607,56 @@ set_key_file (GstE2eeBase * self, const gchar * path)
   apply_pending_key (self);
 }
 
+/* ---- the configuration, as the streaming thread sees it ----
+ *
+ * The provider, participant-id, key-index and enabled change rarely but are
+ * needed for every frame. Rather than taking the object lock, a provider
+ * reference and a copy of the participant id per frame, the streaming
+ * thread keeps a copy and renews it only when config_serial moved. */
+
+/* Call with the object lock held, after changing any of the above. */
+static void
+config_changed (GstE2eeBase * self)
+{
+  g_atomic_int_inc (&GET_PRIV (self)->config_serial);
+}
+
+static void
+clear_stream_config (StreamConfig * config)
+{
+  g_clear_object (&config->provider);
+  g_clear_pointer (&config->participant_id, g_free);
+  config->loaded = FALSE;
+}
+
+/* Streaming thread: renews priv->config when the configuration changed
+ * since it was copied. A frame in flight while a property is being set may
+ * still see the old value, as it would had it come a moment earlier. */
+static void
+refresh_config (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  StreamConfig *config = &priv->config;
+  E2eeKeyProvider *old_provider = config->provider;
+
+  if (config->loaded &&
+      g_atomic_int_get (&priv->config_serial) == config->serial)
+    return;
+
+  GST_OBJECT_LOCK (self);
+  config->serial = priv->config_serial;
+  config->enabled = priv->enabled;
+  config->provider = priv->provider ? g_object_ref (priv->provider) : NULL;
+  g_free (config->participant_id);
+  config->participant_id = g_strdup (priv->participant_id);
+  config->key_index = priv->key_index;
+  GST_OBJECT_UNLOCK (self);
+
+  config->loaded = TRUE;
+  config->renewed = TRUE;
+  g_clear_object (&old_provider);
+}
+
 /* ---- the key provider and its sharing ---- */
 
 static E2eeKeyProvider *
@@ -685,6 +750,7 @@ gst_e2ee_base_set_context (GstElement * element, GstContext * context)
         "key-provider property was set");
   else
     e2ee_handle_set_context (element, context, &priv->provider);
+  config_changed (self);
   GST_OBJECT_UNLOCK (self);
 
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
@@ -717,6 +783,7 @@ release_key_provider (GstE2eeBase * self)
   GST_OBJECT_LOCK (self);
   if (!priv->provider_from_property)
     g_clear_object (&priv->provider);
+  config_changed (self);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -795,58 +862,49 @@ static gboolean
 ensure_cryptor (GstE2eeBase * self)
 {
   GstE2eeBasePrivate *priv = GET_PRIV (self);
-  E2eeKeyProvider *provider;
-  gchar *participant_id = NULL;
-  gint key_index = DEFAULT_KEY_INDEX;
-  gboolean reconfigure;
+  StreamConfig *config = &priv->config;
+  gboolean config_renewed = config->renewed;
 
-  GST_OBJECT_LOCK (self);
-  provider = priv->provider ? g_object_ref (priv->provider) : NULL;
-  reconfigure = priv->cryptor == NULL || provider != priv->cryptor_provider
-      || priv->config_serial != priv->cryptor_serial;
-  if (reconfigure) {
-    participant_id = g_strdup (priv->participant_id);
-    key_index = priv->key_index;
-    priv->cryptor_serial = priv->config_serial;
-  }
-  GST_OBJECT_UNLOCK (self);
-
-  if (provider == NULL) {
+  if (config->provider == NULL) {
     release_cryptor (self);
     return FALSE;
   }
 
-  if (provider != priv->cryptor_provider) {
+  if (config->provider != priv->cryptor_provider) {
     release_cryptor (self);
     GST_DEBUG_OBJECT (self, "new frame cryptor for participant %s",
-        GST_STR_NULL (participant_id));
-    priv->cryptor = e2ee_frame_cryptor_new (provider, participant_id,
-        priv->codec);
-    priv->cryptor_provider = g_object_ref (provider);
+        GST_STR_NULL (config->participant_id));
+    priv->cryptor = e2ee_frame_cryptor_new (config->provider,
+        config->participant_id, priv->codec);
+    priv->cryptor_provider = g_object_ref (config->provider);
     priv->codec_changed = FALSE;
     e2ee_frame_cryptor_set_track_id (priv->cryptor, GST_OBJECT_NAME (self));
     g_signal_connect (priv->cryptor, "state-changed",
         G_CALLBACK (on_cryptor_state_changed), self);
-  } else if (reconfigure) {
-    e2ee_frame_cryptor_set_participant_id (priv->cryptor, participant_id);
+    config_renewed = TRUE;
+  } else if (config_renewed) {
+    e2ee_frame_cryptor_set_participant_id (priv->cryptor,
+        config->participant_id);
   }
 
-  if (reconfigure)
-    e2ee_frame_cryptor_set_key_index (priv->cryptor, key_index);
+  if (config_renewed)
+    e2ee_frame_cryptor_set_key_index (priv->cryptor, config->key_index);
+  config->renewed = FALSE;
   if (priv->codec_changed) {
     e2ee_frame_cryptor_set_codec (priv->cryptor, priv->codec);
     priv->codec_changed = FALSE;
   }
-
-  g_free (participant_id);
-  g_object_unref (provider);
   return TRUE;
 }
 
 static gboolean
 gst_e2ee_base_stop (GstBaseTransform * trans)
 {
-  release_cryptor (GST_E2EE_BASE (trans));
+  GstE2eeBase *self = GST_E2EE_BASE (trans);
+
+  release_cryptor (self);
+  release_output_pool (self);
+  clear_stream_config (&GET_PRIV (self)->config);
   return TRUE;
 }
 
@@ -1112,6 +1170,95 @@ count_frame (GstE2eeBase * self, gsize size, FrameAction action,
   GST_OBJECT_UNLOCK (self);
 }
 
+/* ---- output buffers ----
+ *
+ * Every processed frame needs a new output buffer. Allocating it (two heap
+ * blocks) and freeing it downstream cost about as much as the cipher on a
+ * small frame, and a new 50 KiB block is cold in the cache. So output
+ * buffers come from a GstBufferPool: in steady state a frame gets a buffer
+ * downstream released moments ago, with no allocation and warm memory.
+ *
+ * Frame sizes vary, a pool's buffers don't: the pool's buffers are the
+ * largest output seen so far rounded up to a power of two, and a frame that
+ * does not fit replaces the pool with a bigger one. Buffers still out
+ * return to the old, inactive pool, which frees them. */
+
+#define MIN_OUTPUT_BUFFER_SIZE 256
+/* Preallocated, so that the pool's queue never runs empty with one or two
+ * buffers downstream: an empty queue costs a wake-up write and read on the
+ * pool's control socket for every buffer. */
+#define OUTPUT_POOL_MIN_BUFFERS 4
+
+static void
+release_output_pool (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+
+  if (priv->output_pool == NULL)
+    return;
+  gst_buffer_pool_set_active (priv->output_pool, FALSE);
+  gst_clear_object (&priv->output_pool);
+  priv->output_pool_size = 0;
+}
+
+static GstBufferPool *
+new_output_pool (GstE2eeBase * self, guint buffer_size)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  /* No caps: the pool only needs the size. Unlimited buffers: a pool that
+   * runs dry must allocate, never block the streaming thread. */
+  gst_buffer_pool_config_set_params (config, NULL, buffer_size,
+      OUTPUT_POOL_MIN_BUFFERS, 0);
+  if (!gst_buffer_pool_set_config (pool, config) ||
+      !gst_buffer_pool_set_active (pool, TRUE)) {
+    GST_WARNING_OBJECT (self, "cannot start a pool of %u-byte buffers",
+        buffer_size);
+    gst_object_unref (pool);
+    return NULL;
+  }
+  GST_DEBUG_OBJECT (self, "output buffer pool of %u-byte buffers",
+      buffer_size);
+  return pool;
+}
+
+/* Streaming thread: makes sure the pool's buffers hold @size bytes. */
+static void
+ensure_output_pool (GstE2eeBase * self, gsize size)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  guint buffer_size;
+
+  if (priv->output_pool != NULL && size <= priv->output_pool_size)
+    return;
+
+  release_output_pool (self);
+  if (size > G_MAXUINT / 2)
+    return;
+  buffer_size = MAX (MIN_OUTPUT_BUFFER_SIZE,
+      1u << g_bit_storage (MAX (size, 1) - 1));
+  priv->output_pool = new_output_pool (self, buffer_size);
+  if (priv->output_pool != NULL)
+    priv->output_pool_size = buffer_size;
+}
+
+/* Streaming thread: a writable buffer of at least @size bytes (transform
+ * sets its final size). */
+static GstBuffer *
+acquire_output (GstE2eeBase * self, gsize size)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  GstBuffer *buf = NULL;
+
+  ensure_output_pool (self, size);
+  if (priv->output_pool == NULL ||
+      gst_buffer_pool_acquire_buffer (priv->output_pool, &buf,
+          NULL) != GST_FLOW_OK)
+    return gst_buffer_new_allocate (NULL, size, NULL);
+  return buf;
+}
+
 static GstFlowReturn
 gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer ** outbuf)
@@ -1120,13 +1267,11 @@ gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
   GstE2eeBasePrivate *priv = GET_PRIV (self);
   GstE2eeBaseClass *klass = GST_E2EE_BASE_GET_CLASS (self);
   gsize in_len = gst_buffer_get_size (inbuf);
-  gsize size;
   gboolean enabled;
+  gsize size;
 
-  GST_OBJECT_LOCK (self);
-  enabled = priv->enabled;
-  GST_OBJECT_UNLOCK (self);
-
+  refresh_config (self);
+  enabled = priv->config.enabled;
   if (!enabled || !ensure_cryptor (self)) {
     /* Disabled: pass the buffer on as it is. No provider at all: hand the
      * input to transform, which drops it. Either way no output is made. */
@@ -1140,7 +1285,7 @@ gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
     in_len += in_len * (4 - priv->nal_length_size);    /* Annex B bound */
   size = klass->get_max_output_size (self, priv->cryptor, in_len);
 
-  *outbuf = gst_buffer_new_allocate (NULL, size, NULL);
+  *outbuf = acquire_output (self, size);
   if (*outbuf == NULL)
     return GST_FLOW_ERROR;
   if (!GST_BASE_TRANSFORM_GET_CLASS (trans)->copy_metadata (trans, inbuf,
@@ -1326,6 +1471,7 @@ set_key_provider (GstE2eeBase * self, E2eeKeyProvider * provider)
   GST_OBJECT_LOCK (self);
   g_set_object (&priv->provider, provider);
   priv->provider_from_property = provider != NULL;
+  config_changed (self);
   GST_OBJECT_UNLOCK (self);
 
   GST_CAT_INFO_OBJECT (e2ee_context_debug, self, "key provider %p set by "
@@ -1348,18 +1494,19 @@ gst_e2ee_base_set_property (GObject * object, guint prop_id,
       GST_OBJECT_LOCK (self);
       g_free (priv->participant_id);
       priv->participant_id = g_value_dup_string (value);
-      priv->config_serial++;
+      config_changed (self);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_ENABLED:
       GST_OBJECT_LOCK (self);
       priv->enabled = g_value_get_boolean (value);
+      config_changed (self);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_KEY_INDEX:
       GST_OBJECT_LOCK (self);
       priv->key_index = g_value_get_int (value);
-      priv->config_serial++;
+      config_changed (self);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_PASSPHRASE:
@@ -1421,6 +1568,8 @@ gst_e2ee_base_finalize (GObject * object)
   GstE2eeBasePrivate *priv = GET_PRIV (self);
 
   release_cryptor (self);
+  release_output_pool (self);
+  clear_stream_config (&priv->config);
   g_clear_object (&priv->provider);
   g_free (priv->participant_id);
   replace_pending_key (self, PENDING_KEY_NONE, NULL, 0);

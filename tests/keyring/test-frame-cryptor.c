@@ -1359,6 +1359,207 @@ test_parameter_set_prefix_tampered_counts_once (void)
   g_object_unref (provider);
 }
 
+/* Escaping in place: H.264 frames whose ciphertext we choose.
+ *
+ * Sealed bytes look random and rarely need escaping, so the encryptor
+ * seals into the output and escapes only from the first escape point on,
+ * and the decryptor opens straight from the input unless it finds an
+ * escape byte. To reach those paths, the tests choose the ciphertext: with
+ * the IV pinned, AES-GCM's keystream is the ciphertext of a zero payload,
+ * and a payload of keystream XOR D then encrypts to D. */
+
+#define H264_HEADER_LEN 6
+#define PIN_TIMESTAMP 0x12345678u
+#define PIN_SEND_COUNT 7u
+
+static const guint8 h264_header[H264_HEADER_LEN] = { 0, 0, 0, 1, 0x65, 0x88 };
+
+/* LiveKit's writeRbsp, byte by byte (utils.ts). */
+static gsize
+reference_escape (const guint8 * in, gsize len, guint8 * out)
+{
+  gsize written = 0, i;
+  guint zeros = 0;
+
+  for (i = 0; i < len; i++) {
+    if (in[i] <= 3 && zeros >= 2) {
+      out[written++] = 3;
+      zeros = 0;
+    }
+    out[written++] = in[i];
+    zeros = in[i] == 0 ? zeros + 1 : 0;
+  }
+  return written;
+}
+
+static guint8 *
+encrypt_pinned_h264 (E2eeKeyProvider * provider, guint32 ssrc,
+    const guint8 * payload, gsize len, gsize * out_len)
+{
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  guint8 *frame = g_malloc (H264_HEADER_LEN + len);
+  guint8 *out;
+
+  memcpy (frame, h264_header, H264_HEADER_LEN);
+  memcpy (frame + H264_HEADER_LEN, payload, len);
+  e2ee_frame_cryptor_pin_iv_for_testing (enc, ssrc, PIN_TIMESTAMP,
+      PIN_SEND_COUNT);
+  out = encrypt_frame (enc, frame, H264_HEADER_LEN + len,
+      E2EE_FRAME_TYPE_KEY, out_len);
+  g_object_unref (enc);
+  g_free (frame);
+  return out;
+}
+
+/* The sealed part (C || tag || IV || 0x0C || KID) of an encrypted frame,
+ * unescaped. */
+static guint8 *
+sealed_part (const guint8 * frame, gsize len, gsize * sealed_len)
+{
+  guint8 *sealed = g_malloc (len);
+
+  g_assert_cmpmem (frame, H264_HEADER_LEN, h264_header, H264_HEADER_LEN);
+  *sealed_len = e2ee_frame_format_unescape (frame + H264_HEADER_LEN,
+      len - H264_HEADER_LEN, sealed);
+  return sealed;
+}
+
+/* The plaintext payload that encrypts to @ciphertext under this IV. */
+static guint8 *
+payload_for_ciphertext (E2eeKeyProvider * provider, guint32 ssrc,
+    const guint8 * ciphertext, gsize len)
+{
+  guint8 *zeros = g_malloc0 (len + 1);
+  gsize frame_len, sealed_len, i;
+  guint8 *frame = encrypt_pinned_h264 (provider, ssrc, zeros, len,
+      &frame_len);
+  guint8 *keystream = sealed_part (frame, frame_len, &sealed_len);
+
+  g_assert_cmpuint (sealed_len, ==, len + E2EE_FRAME_OVERHEAD);
+  for (i = 0; i < len; i++)
+    zeros[i] = keystream[i] ^ ciphertext[i];
+  g_free (keystream);
+  g_free (frame);
+  return zeros;
+}
+
+/* Encrypts to exactly @ciphertext, checks the frame is LiveKit's escaping
+ * of header || C || tag || IV || 0x0C || KID byte for byte, and that it
+ * decrypts to the plaintext; returns how many escape bytes it carries. */
+static gsize
+check_chosen_ciphertext (guint32 ssrc, const guint8 * ciphertext, gsize len)
+{
+  E2eeKeyProvider *provider = provider_with_key (0x5c);
+  E2eeFrameCryptor *dec = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_H264);
+  guint8 *payload = payload_for_ciphertext (provider, ssrc, ciphertext, len);
+  gsize frame_len, sealed_len, expected_len, plain_len = 0;
+  guint8 *frame = encrypt_pinned_h264 (provider, ssrc, payload, len,
+      &frame_len);
+  guint8 *sealed = sealed_part (frame, frame_len, &sealed_len);
+  guint8 *expected = g_malloc (H264_HEADER_LEN + 2 * sealed_len);
+  guint8 *plain = NULL;
+  GError *error = NULL;
+
+  g_assert_cmpuint (sealed_len, ==, len + E2EE_FRAME_OVERHEAD);
+  g_assert_cmpmem (sealed, len, ciphertext, len);
+  memcpy (expected, h264_header, H264_HEADER_LEN);
+  expected_len = H264_HEADER_LEN + reference_escape (sealed, sealed_len,
+      expected + H264_HEADER_LEN);
+  g_assert_cmpmem (frame, frame_len, expected, expected_len);
+
+  g_assert_true (decrypt_frame (dec, frame, frame_len, E2EE_FRAME_TYPE_KEY,
+          &plain, &plain_len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (plain_len, ==, H264_HEADER_LEN + len);
+  g_assert_cmpmem (plain + H264_HEADER_LEN, len, payload, len);
+
+  g_free (plain);
+  g_free (expected);
+  g_free (sealed);
+  g_free (frame);
+  g_free (payload);
+  g_object_unref (dec);
+  g_object_unref (provider);
+  return frame_len - H264_HEADER_LEN - sealed_len;
+}
+
+static void
+fill_nonzero_bytes (guint8 * data, gsize len, guint seed)
+{
+  gsize i;
+
+  for (i = 0; i < len; i++)
+    data[i] = 1 + (seed + i * 131) % 255;
+}
+
+/* SSRC 0x00000102 puts 00 00 01 at the start of the IV: the only escape
+ * of a zero-free ciphertext is in the trailer. */
+static void
+test_escape_only_in_trailer (void)
+{
+  guint8 ciphertext[3000];
+  gsize len;
+
+  for (len = 1; len <= sizeof (ciphertext); len += 331) {
+    fill_nonzero_bytes (ciphertext, len, len);
+    g_assert_cmpuint (check_chosen_ciphertext (0x00000102, ciphertext, len),
+        >=, 1);
+    g_assert_cmpuint (check_chosen_ciphertext (0x01020304, ciphertext, len),
+        ==, 0);
+  }
+}
+
+/* 00 00 x where the scans split their work: inside and across the 64- and
+ * 128-byte blocks, counted from the sealed part's start, which is where
+ * both the encryptor and the decryptor scan from, and at the end of the
+ * ciphertext, next to the tag. */
+static void
+test_escape_at_block_edges (void)
+{
+  static const gsize offsets[] = { 0, 1, 62, 63, 64, 65, 126, 127, 128,
+    129, 255, 256, 997, 998
+  };
+  guint8 ciphertext[1000];
+  gsize i;
+  guint8 x;
+
+  for (i = 0; i < G_N_ELEMENTS (offsets); i++) {
+    for (x = 0; x <= 4; x++) {
+      gsize at = offsets[i];
+
+      fill_nonzero_bytes (ciphertext, sizeof (ciphertext), at + x);
+      ciphertext[at] = ciphertext[at + 1] = 0;
+      if (at + 2 < sizeof (ciphertext))
+        ciphertext[at + 2] = x;
+      check_chosen_ciphertext (0x01020304, ciphertext, sizeof (ciphertext));
+    }
+  }
+}
+
+/* Many escapes: an all-zero ciphertext (the worst case, one escape byte
+ * per two bytes), zero runs in the middle, and escapes both in the
+ * ciphertext and in the trailer. */
+static void
+test_escape_many (void)
+{
+  guint8 ciphertext[2000];
+
+  memset (ciphertext, 0, sizeof (ciphertext));
+  g_assert_cmpuint (check_chosen_ciphertext (0x01020304, ciphertext,
+          sizeof (ciphertext)), >=, (sizeof (ciphertext) - 1) / 2);
+  g_assert_cmpuint (check_chosen_ciphertext (0x00000102, ciphertext,
+          sizeof (ciphertext)), >=, (sizeof (ciphertext) - 1) / 2 + 1);
+
+  fill_nonzero_bytes (ciphertext, sizeof (ciphertext), 9);
+  memset (ciphertext + 100, 0, 700);
+  memset (ciphertext + 1000, 3, 10);
+  ciphertext[1000] = ciphertext[1001] = 0;
+  g_assert_cmpuint (check_chosen_ciphertext (0x00000102, ciphertext,
+          sizeof (ciphertext)), >=, 350);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1379,6 +1580,11 @@ main (int argc, char **argv)
   g_test_add_func ("/frame-cryptor/round-trips", test_round_trips);
   g_test_add_func ("/frame-cryptor/tiny-h26x", test_tiny_h26x);
   g_test_add_func ("/frame-cryptor/bytes-api", test_bytes_api);
+  g_test_add_func ("/frame-cryptor/escape/only-in-trailer",
+      test_escape_only_in_trailer);
+  g_test_add_func ("/frame-cryptor/escape/at-block-edges",
+      test_escape_at_block_edges);
+  g_test_add_func ("/frame-cryptor/escape/many", test_escape_many);
   g_test_add_func ("/frame-cryptor/encrypt/max-encrypted-size",
       test_max_encrypted_size);
   g_test_add_func ("/frame-cryptor/bad-input/truncated",

@@ -295,13 +295,14 @@ e2ee_frame_format_normalize_header (const guint8 * header, gsize len,
 
 /* Escaping and unescaping only ever act at a 00 00 pair, and sealed bytes
  * look random: a zero byte every 256 bytes, a 00 00 pair every 64 KiB. So
- * the scan looks for pairs, not zeros, a block at a time (a memchr () per
- * zero byte cost more than the cipher's share allowed), and checks the
- * byte after a pair one by one. */
+ * the scan looks for pairs, not zeros, a block at a time, and checks the
+ * byte after a pair one by one. Measured on 200 KiB of random bytes (the
+ * cipher takes about 52 us): 4 us with AVX2, 6 us with SSE2, 22 us with
+ * 64-bit words; a memchr () per zero byte took about 7 us. */
 #if defined(__x86_64__) && defined(__GNUC__)
 /* A pair at i is a zero byte in (p[i] | p[i + 1]); the unsigned minimum
  * over a block has a zero byte exactly when the block has a pair. SSE2 is
- * always there on x86-64; AVX2, when the CPU has it, halves the time. */
+ * always there on x86-64; AVX2 is used when the CPU has it. */
 #define PAIR_SCAN_SIMD 1
 #define LOAD128(p) _mm_loadu_si128 ((const __m128i *) (p))
 #define LOAD256(p) _mm256_loadu_si256 ((const __m256i *) (p))

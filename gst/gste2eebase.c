@@ -1388,6 +1388,17 @@ unmap_frame (GstBuffer * buf, GstMapInfo * map)
     gst_buffer_unmap (buf, map);
 }
 
+/* Output buffers are one memory (see acquire_output): resizing it alone is
+ * gst_buffer_set_size without its generic walk over memories. */
+static void
+set_frame_size (GstBuffer * buf, gsize size)
+{
+  if (gst_buffer_n_memory (buf) == 1)
+    gst_memory_resize (gst_buffer_peek_memory (buf, 0), 0, size);
+  else
+    gst_buffer_set_size (buf, size);
+}
+
 static void
 log_failure (GstE2eeBase * self, const GError * error)
 {
@@ -1441,7 +1452,7 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
 
   state = e2ee_frame_cryptor_get_state (priv->cryptor);
   if (ok) {
-    gst_buffer_set_size (outbuf, out_len);
+    set_frame_size (outbuf, out_len);
     count_frame (self, in_size, FRAME_ACTION_PROCESS, FALSE, state, TRUE);
     return GST_FLOW_OK;
   }

@@ -1181,7 +1181,9 @@ count_frame (GstE2eeBase * self, gsize size, FrameAction action,
  * Frame sizes vary, a pool's buffers don't: the pool's buffers are the
  * largest output seen so far rounded up to a power of two, and a frame that
  * does not fit replaces the pool with a bigger one. Buffers still out
- * return to the old, inactive pool, which frees them. */
+ * return to the old, inactive pool, which frees them. A recycled buffer's
+ * bytes past its size are this element's earlier output for the same
+ * downstream (a failed frame's are wiped), never anything else. */
 
 #define MIN_OUTPUT_BUFFER_SIZE 256
 /* Preallocated, so that the pool's queue never runs empty with one or two

@@ -216,8 +216,10 @@ e2ee_key_provider_decrypt_data (E2eeKeyProvider * provider,
     return NULL;
   }
 
+  /* From here on the slot's index: failures and a ratchet step go to the
+   * slot that was tried, whatever the 32-bit wire value was. */
   key = e2ee_key_provider_lookup_key (provider, participant_id,
-      (gint) (key_index & G_MAXINT), NULL, &lookup);
+      (gint) (key_index & G_MAXINT), &key_index, &lookup);
   if (key == NULL) {
     lookup_failed (lookup, participant_id, key_index, error);
     return NULL;

@@ -422,6 +422,52 @@ test_failure_tolerance (void)
   g_object_unref (kp);
 }
 
+/* A packet's key index is a 32-bit wire field. The failure it causes must
+ * count against the slot that was tried: with a ring of 10, index
+ * 0x80000003 names slot 3 (lookups keep its low 31 bits), not slot 1
+ * (0x80000003 % 10). */
+static void
+test_failure_charged_to_tried_slot (void)
+{
+  E2eeKeyProvider *kp = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "failure-tolerance", 0, "key-ring-size", 10, NULL);
+  Packet good = { 0, }, bad = { 0, };
+  GError *error = NULL;
+  GBytes *plain;
+
+  g_assert_true (e2ee_key_provider_set_passphrase (kp, NULL, "one", 1, TRUE,
+          &error));
+  encrypt (kp, NULL, &good);
+  g_assert_cmpuint (good.key_index, ==, 1);
+  g_assert_true (e2ee_key_provider_set_passphrase (kp, NULL, "three", 3,
+          TRUE, &error));
+  g_assert_no_error (error);
+
+  /* Slot 1's packet, claimed under slot 3's key: fails there. */
+  bad.iv = g_bytes_ref (good.iv);
+  bad.ciphertext = g_bytes_ref (good.ciphertext);
+  bad.key_index = 0x80000003u;
+  plain = decrypt_packet (kp, NULL, &bad, &error);
+  g_assert_null (plain);
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_DECRYPTION_FAILED);
+  g_clear_error (&error);
+
+  /* Slot 1 is untouched; slot 3 is now over the tolerance. */
+  plain = decrypt_packet (kp, NULL, &good, &error);
+  g_assert_no_error (error);
+  assert_payload (plain);
+  g_bytes_unref (plain);
+  bad.key_index = 3;
+  plain = decrypt_packet (kp, NULL, &bad, &error);
+  g_assert_null (plain);
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_KEY);
+  g_clear_error (&error);
+
+  packet_clear (&good);
+  packet_clear (&bad);
+  g_object_unref (kp);
+}
+
 /* key-size 256: AES-256-GCM under the first 32 bytes of PBKDF2 (computed
  * independently with Python's hashlib). */
 static void
@@ -480,6 +526,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/data-packet/ratchet-window/4",
       GUINT_TO_POINTER (4), test_ratchet_window);
   g_test_add_func ("/data-packet/failure-tolerance", test_failure_tolerance);
+  g_test_add_func ("/data-packet/failure-charged-to-tried-slot",
+      test_failure_charged_to_tried_slot);
 
   return g_test_run ();
 }

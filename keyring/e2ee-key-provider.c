@@ -209,11 +209,17 @@ uses_shared_ring (E2eeKeyProvider * self, const gchar * participant_id)
   return participant_id == NULL || self->shared_key;
 }
 
-/* The participant id reported in signals: NULL for the shared ring. */
+/* The participant id reported in signals: NULL for the shared ring. Call
+ * with no lock held: shared-key may be set from another thread. */
 static const gchar *
 ring_owner (E2eeKeyProvider * self, const gchar * participant_id)
 {
-  return uses_shared_ring (self, participant_id) ? NULL : participant_id;
+  gboolean shared;
+
+  g_mutex_lock (&self->lock);
+  shared = uses_shared_ring (self, participant_id);
+  g_mutex_unlock (&self->lock);
+  return shared ? NULL : participant_id;
 }
 
 static KeyRing *
@@ -345,13 +351,16 @@ emit_key_ratcheted (E2eeKeyProvider * self, const gchar * participant_id,
 
 /* GObject */
 
+/* Whether a property that shapes keys must stay as it is; @refused then
+ * names it, for a warning given once the lock is released (a log handler
+ * may call back into the provider). */
 static gboolean
-provider_refuses_change_locked (E2eeKeyProvider * self, GParamSpec * pspec)
+provider_refuses_change_locked (E2eeKeyProvider * self, GParamSpec * pspec,
+    const gchar ** refused)
 {
   if (self->n_keys == 0)
     return FALSE;
-  g_warning ("E2eeKeyProvider: \"%s\" cannot change while the provider "
-      "holds keys; the change is ignored", pspec->name);
+  *refused = pspec->name;
   return TRUE;
 }
 
@@ -400,6 +409,8 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
 {
   E2eeKeyProvider *self = E2EE_KEY_PROVIDER (object);
   GPtrArray *precompute = NULL;
+  const gchar *refused = NULL;
+  guint bad_key_size = 0;
   guint i;
 
   g_mutex_lock (&self->lock);
@@ -408,7 +419,7 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
       self->shared_key = g_value_get_boolean (value);
       break;
     case PROP_RATCHET_SALT:
-      if (!provider_refuses_change_locked (self, pspec)) {
+      if (!provider_refuses_change_locked (self, pspec, &refused)) {
         g_free (self->ratchet_salt);
         self->ratchet_salt = g_value_dup_string (value);
         if (self->ratchet_salt == NULL)
@@ -424,7 +435,7 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
       g_atomic_int_set (&self->failure_tolerance, g_value_get_int (value));
       break;
     case PROP_KEY_RING_SIZE:
-      if (!provider_refuses_change_locked (self, pspec))
+      if (!provider_refuses_change_locked (self, pspec, &refused))
         set_key_ring_size_locked (self, g_value_get_uint (value));
       break;
     case PROP_UNCRYPTED_MAGIC_BYTES:
@@ -437,9 +448,8 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
       guint bits = g_value_get_uint (value);
 
       if (bits != 128 && bits != 256)
-        g_warning ("E2eeKeyProvider: key-size must be 128 or 256, not %u",
-            bits);
-      else if (!provider_refuses_change_locked (self, pspec))
+        bad_key_size = bits;
+      else if (!provider_refuses_change_locked (self, pspec, &refused))
         self->key_size = bits;
       break;
     }
@@ -460,6 +470,12 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
   bump_serial (self);
   g_mutex_unlock (&self->lock);
 
+  if (refused != NULL)
+    g_warning ("E2eeKeyProvider: \"%s\" cannot change while the provider "
+        "holds keys; the change is ignored", refused);
+  if (bad_key_size != 0)
+    g_warning ("E2eeKeyProvider: key-size must be 128 or 256, not %u",
+        bad_key_size);
   for (i = 0; precompute != NULL && i < precompute->len; i++)
     schedule_ratchet_precompute (self, g_ptr_array_index (precompute, i));
   if (precompute != NULL)

@@ -743,8 +743,12 @@ gst_e2ee_base_set_context (GstElement * element, GstContext * context)
 {
   GstE2eeBase *self = GST_E2EE_BASE (element);
   GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *old;
 
   GST_OBJECT_LOCK (self);
+  /* Our own reference keeps a replaced provider from being finalized (which
+   * waits for its ratchet worker) under the object lock. */
+  old = priv->provider ? g_object_ref (priv->provider) : NULL;
   if (priv->provider_from_property)
     GST_CAT_DEBUG_OBJECT (e2ee_context_debug, self, "ignoring context: the "
         "key-provider property was set");
@@ -752,6 +756,7 @@ gst_e2ee_base_set_context (GstElement * element, GstContext * context)
     e2ee_handle_set_context (element, context, &priv->provider);
   config_changed (self);
   GST_OBJECT_UNLOCK (self);
+  g_clear_object (&old);
 
   GST_ELEMENT_CLASS (parent_class)->set_context (element, context);
 }
@@ -779,12 +784,14 @@ static void
 release_key_provider (GstE2eeBase * self)
 {
   GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *old = NULL;
 
   GST_OBJECT_LOCK (self);
   if (!priv->provider_from_property)
-    g_clear_object (&priv->provider);
+    old = g_steal_pointer (&priv->provider);
   config_changed (self);
   GST_OBJECT_UNLOCK (self);
+  g_clear_object (&old);        /* not under the lock: see set_context */
 }
 
 static GstStateChangeReturn
@@ -1501,12 +1508,15 @@ static void
 set_key_provider (GstE2eeBase * self, E2eeKeyProvider * provider)
 {
   GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *old;
 
   GST_OBJECT_LOCK (self);
-  g_set_object (&priv->provider, provider);
+  old = g_steal_pointer (&priv->provider);
+  priv->provider = provider ? g_object_ref (provider) : NULL;
   priv->provider_from_property = provider != NULL;
   config_changed (self);
   GST_OBJECT_UNLOCK (self);
+  g_clear_object (&old);        /* not under the lock: see set_context */
 
   GST_CAT_INFO_OBJECT (e2ee_context_debug, self, "key provider %p set by "
       "property", provider);

@@ -34,7 +34,8 @@ E2eeFrameCryptor *e2ee_frame_cryptor_new        (E2eeKeyProvider * provider,
                                                  E2eeCodec codec);
 
 E2EE_API
-E2eeKeyProvider *e2ee_frame_cryptor_get_key_provider (E2eeFrameCryptor * cryptor);
+E2eeKeyProvider *e2ee_frame_cryptor_get_key_provider
+                                                (E2eeFrameCryptor * cryptor);
 
 E2EE_API
 void e2ee_frame_cryptor_set_codec               (E2eeFrameCryptor * cryptor,

@@ -25,7 +25,8 @@ G_BEGIN_DECLS
 typedef struct
 {
   gsize header_len;             /* bytes of H: clear, and the AAD */
-  gboolean nal_processing;      /* H.26x with a slice found: normalise + escape */
+  /* H.26x with a slice found: normalise the header, escape the rest */
+  gboolean nal_processing;
 } E2eeFrameSplit;
 
 /* Applies LiveKit's clear-header rule for @codec to @frame (section 2 of the

@@ -25,7 +25,8 @@ typedef struct
   E2eeEncryptionType encryption_type;
   guint ratchet_window_size;
   gboolean discard_frame_when_cryptor_not_ready;
-  GBytes *sif_trailer;          /* owned; the room's trailer or the magic bytes */
+  /* owned: the room's trailer, or the magic bytes */
+  GBytes *sif_trailer;
 } E2eeFrameOptions;
 
 void e2ee_frame_options_clear (E2eeFrameOptions * options);

@@ -14,13 +14,7 @@
  * loses every frame at key index 0) and what sprop-parameter-sets in the
  * depayloader's caps do. */
 
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
-#include <gst/rtp/gstrtpbuffer.h>
-
-#include "rtp-roundtrip-check.h"
-
-#define N_FRAMES 40
+#include "rtp-h26x-roundtrip.h"
 
 #define X264ENC "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10"
 #define OPENH264ENC "openh264enc gop-size=10"
@@ -31,51 +25,6 @@
 /* SPS and PPS of a 320x240 x264 stream, as rtph264pay puts them in caps. */
 #define SPROP_PARAMETER_SETS \
     "Z0LAFdoFB+wFqDAwNSgAAAMACAAAAwHkeLF1,aM48gA=="
-
-typedef struct
-{
-  const gchar *encoder;
-  const gchar *payloader;
-  const gchar *depayloader_caps;        /* extra capssetter, or NULL */
-  KeySetup keys;
-  gboolean skip_parser;         /* encoder output straight to "encrypt" */
-} RoundTrip;
-
-static void
-run_h264 (const RoundTrip * rt, FrameLog * log)
-{
-  gchar *encrypt = crypto_element (&rt->keys, "e2eeencrypt", "encrypt");
-  gchar *decrypt = crypto_element (&rt->keys, "e2eedecrypt", "decrypt");
-  gchar *description;
-
-  description = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
-      "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
-      "%s ! %s "
-      "video/x-h264,stream-format=byte-stream,alignment=au ! %s ! %s mtu=400 ! "
-      "%s%s rtph264depay ! "
-      "video/x-h264,stream-format=byte-stream,alignment=au ! %s ! "
-      "h264parse ! avdec_h264 ! fakesink", N_FRAMES, rt->encoder,
-      rt->skip_parser ? "" : "h264parse !", encrypt, rt->payloader, rt->depayloader_caps ? rt->depayloader_caps : "",
-      rt->depayloader_caps ? " !" : "", decrypt);
-  run_roundtrip (description, &rt->keys, log);
-
-  g_free (description);
-  g_free (encrypt);
-  g_free (decrypt);
-}
-
-static void
-check_byte_exact (const gchar * encoder, KeyMode keys, guint key_index)
-{
-  RoundTrip rt = { encoder, "e2eertph264pay", NULL, {keys, key_index} };
-  FrameLog log;
-
-  frame_log_init (&log);
-  run_h264 (&rt, &log);
-  assert_frames_identical (&log, N_FRAMES);
-  fail_unless_equals_int (log.fake_rejected, 0);
-  frame_log_clear (&log);
-}
 
 /* Packet layout, byte for byte, on a hand-made access unit. */
 
@@ -98,42 +47,6 @@ make_access_unit (gsize idr_size)
   return gst_buffer_new_wrapped (data, size);
 }
 
-static GstHarness *
-new_payloader_harness (guint mtu)
-{
-  GstHarness *h = gst_harness_new ("e2eertph264pay");
-
-  g_object_set (h->element, "mtu", mtu, NULL);
-  gst_harness_set_src_caps_str (h,
-      "video/x-h264,stream-format=byte-stream,alignment=au");
-  return h;
-}
-
-/* Pulls one packet, checks its marker and returns its payload. */
-static GBytes *
-pull_payload (GstHarness * h, gboolean marker)
-{
-  GstBuffer *packet = gst_harness_pull (h);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GBytes *payload;
-
-  fail_unless (packet != NULL);
-  fail_unless (gst_rtp_buffer_map (packet, GST_MAP_READ, &rtp));
-  fail_unless_equals_int (gst_rtp_buffer_get_marker (&rtp), marker);
-  payload = gst_rtp_buffer_get_payload_bytes (&rtp);
-  gst_rtp_buffer_unmap (&rtp);
-  gst_buffer_unref (packet);
-  return payload;
-}
-
-static void
-assert_payload (GBytes * payload, const guint8 * expected, gsize size)
-{
-  fail_unless_equals_int (g_bytes_get_size (payload), size);
-  fail_unless (memcmp (g_bytes_get_data (payload, NULL), expected, size) == 0);
-  g_bytes_unref (payload);
-}
-
 /* MTU 44 leaves 32 payload bytes: SPS and PPS go into one STAP-A packet,
  * the 63-byte IDR NAL unit into three FU-A fragments of 20, 21 and 21
  * bytes; every zero byte but the start codes' is payload. */
@@ -147,24 +60,15 @@ GST_START_TEST (test_packets_stap_a_fu_a)
     {0x7c, 0x85}, {0x7c, 0x05}, {0x7c, 0x45}
   };
   static const gsize fragment_sizes[3] = { 20, 21, 21 };
-  GstHarness *h = new_payloader_harness (44);
-  GByteArray *body = g_byte_array_new ();
-  guint i;
+  GstHarness *h = new_payloader_harness ("h264", 44);
+  GByteArray *body;
 
   fail_unless_equals_int (gst_harness_push (h, make_access_unit (63)),
       GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
 
   assert_payload (pull_payload (h, FALSE), stap_a, sizeof (stap_a));
-  for (i = 0; i < 3; i++) {
-    GBytes *payload = pull_payload (h, i == 2);
-    const guint8 *data = g_bytes_get_data (payload, NULL);
-
-    fail_unless_equals_int (g_bytes_get_size (payload), 2 + fragment_sizes[i]);
-    fail_unless (memcmp (data, fu_headers[i], 2) == 0);
-    g_byte_array_append (body, data + 2, fragment_sizes[i]);
-    g_bytes_unref (payload);
-  }
+  body = pull_fragments (h, fu_headers[0], 2, fragment_sizes, 3);
   fail_unless_equals_int (body->len, 62);
   fail_unless_equals_int (body->data[0], 0x11);
   fail_unless_equals_int (body->data[61], 0x00);
@@ -178,7 +82,7 @@ GST_END_TEST;
 /* With room for everything, the whole access unit is one STAP-A packet. */
 GST_START_TEST (test_packets_single_stap_a)
 {
-  GstHarness *h = new_payloader_harness (1200);
+  GstHarness *h = new_payloader_harness ("h264", 1200);
   GBytes *payload;
   const guint8 *data;
 
@@ -204,7 +108,7 @@ GST_START_TEST (test_packets_single_nal_unit)
   static const guint8 frame[] = {
     0x00, 0x00, 0x00, 0x01, 0x41, 0x9a, 0x00, 0x03, 0x00, 0x00
   };
-  GstHarness *h = new_payloader_harness (1200);
+  GstHarness *h = new_payloader_harness ("h264", 1200);
 
   fail_unless_equals_int (gst_harness_push (h,
           gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
@@ -222,7 +126,7 @@ GST_START_TEST (test_packets_leading_zeros_and_empty_nal_units)
     0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x01, 0x41, 0x9a, 0x00
   };
   static const guint8 nal_unit[] = { 0x41, 0x9a, 0x00 };
-  GstHarness *h = new_payloader_harness (1200);
+  GstHarness *h = new_payloader_harness ("h264", 1200);
 
   fail_unless_equals_int (gst_harness_push (h,
           gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
@@ -238,12 +142,11 @@ GST_END_TEST;
 GST_START_TEST (test_packets_no_start_code)
 {
   static const guint8 frame[] = { 0x41, 0x9a, 0x00, 0x01, 0x02 };
-  GstHarness *h = new_payloader_harness (1200);
+  GstHarness *h = new_payloader_harness ("h264", 1200);
 
   fail_unless_equals_int (gst_harness_push (h,
           gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new ()),
-      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new ()), GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
   gst_harness_teardown (h);
 }
@@ -254,21 +157,21 @@ GST_END_TEST;
 
 GST_START_TEST (test_fake_x264enc)
 {
-  check_byte_exact (X264ENC, KEYS_FAKE, 0);
+  check_byte_exact ("h264", X264ENC, KEYS_FAKE, 0);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_fake_openh264enc)
 {
-  check_byte_exact (OPENH264ENC, KEYS_FAKE, 0);
+  check_byte_exact ("h264", OPENH264ENC, KEYS_FAKE, 0);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_fake_openh264enc_slices)
 {
-  check_byte_exact (OPENH264ENC_SLICES, KEYS_FAKE, 0);
+  check_byte_exact ("h264", OPENH264ENC_SLICES, KEYS_FAKE, 0);
 }
 
 GST_END_TEST;
@@ -277,15 +180,10 @@ GST_END_TEST;
  * trailer survives: the reason e2eertph264pay exists. */
 GST_START_TEST (test_fake_stock_payloader_loses_zeros)
 {
-  RoundTrip rt = { X264ENC, "rtph264pay", NULL, {KEYS_FAKE, 0} };
-  FrameLog log;
+  RoundTrip rt = { "h264", X264ENC, "rtph264pay", NULL, {KEYS_FAKE, 0}
+  };
 
-  frame_log_init (&log);
-  run_h264 (&rt, &log);
-  fail_unless_equals_int (log.before->len, N_FRAMES);
-  fail_unless_equals_int (log.after->len, 0);
-  fail_unless_equals_int (log.fake_rejected, N_FRAMES);
-  frame_log_clear (&log);
+  check_all_frames_lost (&rt);
 }
 
 GST_END_TEST;
@@ -294,63 +192,63 @@ GST_END_TEST;
 
 GST_START_TEST (test_x264enc_passphrase_index_0)
 {
-  check_byte_exact (X264ENC, KEYS_PASSPHRASE, 0);
+  check_byte_exact ("h264", X264ENC, KEYS_PASSPHRASE, 0);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_x264enc_passphrase_index_5)
 {
-  check_byte_exact (X264ENC, KEYS_PASSPHRASE, 5);
+  check_byte_exact ("h264", X264ENC, KEYS_PASSPHRASE, 5);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_x264enc_provider_index_0)
 {
-  check_byte_exact (X264ENC, KEYS_PROVIDER, 0);
+  check_byte_exact ("h264", X264ENC, KEYS_PROVIDER, 0);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_x264enc_provider_index_5)
 {
-  check_byte_exact (X264ENC, KEYS_PROVIDER, 5);
+  check_byte_exact ("h264", X264ENC, KEYS_PROVIDER, 5);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_openh264enc_passphrase_index_0)
 {
-  check_byte_exact (OPENH264ENC, KEYS_PASSPHRASE, 0);
+  check_byte_exact ("h264", OPENH264ENC, KEYS_PASSPHRASE, 0);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_openh264enc_passphrase_index_5)
 {
-  check_byte_exact (OPENH264ENC, KEYS_PASSPHRASE, 5);
+  check_byte_exact ("h264", OPENH264ENC, KEYS_PASSPHRASE, 5);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_openh264enc_provider_index_0)
 {
-  check_byte_exact (OPENH264ENC, KEYS_PROVIDER, 0);
+  check_byte_exact ("h264", OPENH264ENC, KEYS_PROVIDER, 0);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_openh264enc_provider_index_5)
 {
-  check_byte_exact (OPENH264ENC, KEYS_PROVIDER, 5);
+  check_byte_exact ("h264", OPENH264ENC, KEYS_PROVIDER, 5);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_openh264enc_slices_passphrase_index_0)
 {
-  check_byte_exact (OPENH264ENC_SLICES, KEYS_PASSPHRASE, 0);
+  check_byte_exact ("h264", OPENH264ENC_SLICES, KEYS_PASSPHRASE, 0);
 }
 
 GST_END_TEST;
@@ -386,14 +284,14 @@ with_long_start_codes_in_clear_header (GBytes * frame)
 
 GST_START_TEST (test_x264enc_short_start_codes)
 {
-  RoundTrip rt = { X264ENC, "e2eertph264pay", NULL, {KEYS_PASSPHRASE, 0},
-    TRUE
+  RoundTrip rt = { "h264", X264ENC, "e2eertph264pay", NULL,
+    {KEYS_PASSPHRASE, 0}, TRUE
   };
   FrameLog log;
   guint i, short_codes = 0;
 
   frame_log_init (&log);
-  run_h264 (&rt, &log);
+  run_h26x (&rt, &log);
   fail_unless_equals_int (log.before->len, N_FRAMES);
   fail_unless_equals_int (log.after->len, N_FRAMES);
   for (i = 0; i < N_FRAMES; i++) {
@@ -417,14 +315,10 @@ GST_END_TEST;
  * so the decryptor can authenticate none of them. */
 GST_START_TEST (test_stock_payloader_fails_at_index_0)
 {
-  RoundTrip rt = { X264ENC, "rtph264pay", NULL, {KEYS_PASSPHRASE, 0} };
-  FrameLog log;
+  RoundTrip rt = { "h264", X264ENC, "rtph264pay", NULL, {KEYS_PASSPHRASE, 0}
+  };
 
-  frame_log_init (&log);
-  run_h264 (&rt, &log);
-  fail_unless_equals_int (log.before->len, N_FRAMES);
-  fail_unless_equals_int (log.after->len, 0);
-  frame_log_clear (&log);
+  check_all_frames_lost (&rt);
 }
 
 GST_END_TEST;
@@ -460,23 +354,10 @@ sprop_annex_b_size (void)
 
 GST_START_TEST (test_fake_sprop_prepended_to_first_frame)
 {
-  RoundTrip rt = { X264ENC, "e2eertph264pay", WITH_SPROP, {KEYS_FAKE, 0} };
-  FrameLog log;
-  GBytes *sent, *received;
-  gsize prefix = sprop_annex_b_size ();
+  RoundTrip rt = { "h264", X264ENC, "e2eertph264pay", WITH_SPROP, {KEYS_FAKE, 0}
+  };
 
-  frame_log_init (&log);
-  run_h264 (&rt, &log);
-  fail_unless_equals_int (log.after->len, N_FRAMES);
-  fail_unless_equals_int (count_identical_frames (&log), N_FRAMES - 1);
-
-  sent = g_ptr_array_index (log.before, 0);
-  received = g_ptr_array_index (log.after, 0);
-  fail_unless_equals_int (g_bytes_get_size (received),
-      prefix + g_bytes_get_size (sent));
-  fail_unless (memcmp ((const guint8 *) g_bytes_get_data (received, NULL) +
-          prefix, g_bytes_get_data (sent, NULL), g_bytes_get_size (sent)) == 0);
-  frame_log_clear (&log);
+  check_fake_first_frame_prefixed (&rt, sprop_annex_b_size ());
 }
 
 GST_END_TEST;
@@ -488,30 +369,22 @@ GST_END_TEST;
  * frame: all frames come out byte for byte. */
 GST_START_TEST (test_sprop_first_frame_authenticates)
 {
-  RoundTrip rt = { X264ENC, "e2eertph264pay", WITH_SPROP,
+  RoundTrip rt = { "h264", X264ENC, "e2eertph264pay", WITH_SPROP,
     {KEYS_PASSPHRASE, 0}
   };
-  FrameLog log;
 
-  frame_log_init (&log);
-  run_h264 (&rt, &log);
-  assert_frames_identical (&log, N_FRAMES);
-  frame_log_clear (&log);
+  check_frames_identical (&rt);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_sprop_removed_before_depayloader)
 {
-  RoundTrip rt = { X264ENC, "e2eertph264pay", WITHOUT_SPROP,
+  RoundTrip rt = { "h264", X264ENC, "e2eertph264pay", WITHOUT_SPROP,
     {KEYS_PASSPHRASE, 0}
   };
-  FrameLog log;
 
-  frame_log_init (&log);
-  run_h264 (&rt, &log);
-  assert_frames_identical (&log, N_FRAMES);
-  frame_log_clear (&log);
+  check_frames_identical (&rt);
 }
 
 GST_END_TEST;

@@ -14,13 +14,7 @@
  * frame at key index 0) and what sprop-vps/sps/pps in the depayloader's caps
  * do. */
 
-#include <gst/check/gstcheck.h>
-#include <gst/check/gstharness.h>
-#include <gst/rtp/gstrtpbuffer.h>
-
-#include "rtp-roundtrip-check.h"
-
-#define N_FRAMES 40
+#include "rtp-h26x-roundtrip.h"
 
 #define X265ENC "x265enc tune=zerolatency speed-preset=ultrafast key-int-max=10"
 
@@ -30,50 +24,6 @@
 #define SPROP_SPS \
     "QgEBAWAAAAMAkAAAAwAAAwA/oAoIDxZbpKTC//AAEAAWoMDAwIAAAAMAgAAADwQ="
 #define SPROP_PPS "RAHAcYMS"
-
-typedef struct
-{
-  const gchar *encoder;
-  const gchar *payloader;
-  const gchar *depayloader_caps;        /* extra capssetter, or NULL */
-  KeySetup keys;
-} RoundTrip;
-
-static void
-run_h265 (const RoundTrip * rt, FrameLog * log)
-{
-  gchar *encrypt = crypto_element (&rt->keys, "e2eeencrypt", "encrypt");
-  gchar *decrypt = crypto_element (&rt->keys, "e2eedecrypt", "decrypt");
-  gchar *description;
-
-  description = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
-      "video/x-raw,format=I420,width=320,height=240,framerate=30/1 ! "
-      "%s ! h265parse ! "
-      "video/x-h265,stream-format=byte-stream,alignment=au ! %s ! %s mtu=400 ! "
-      "%s%s rtph265depay ! "
-      "video/x-h265,stream-format=byte-stream,alignment=au ! %s ! "
-      "h265parse ! avdec_h265 ! fakesink", N_FRAMES, rt->encoder, encrypt,
-      rt->payloader, rt->depayloader_caps ? rt->depayloader_caps : "",
-      rt->depayloader_caps ? " !" : "", decrypt);
-  run_roundtrip (description, &rt->keys, log);
-
-  g_free (description);
-  g_free (encrypt);
-  g_free (decrypt);
-}
-
-static void
-check_byte_exact (const gchar * encoder, KeyMode keys, guint key_index)
-{
-  RoundTrip rt = { encoder, "e2eertph265pay", NULL, {keys, key_index} };
-  FrameLog log;
-
-  frame_log_init (&log);
-  run_h265 (&rt, &log);
-  assert_frames_identical (&log, N_FRAMES);
-  fail_unless_equals_int (log.fake_rejected, 0);
-  frame_log_clear (&log);
-}
 
 /* Packet layout, byte for byte, on a hand-made access unit. */
 
@@ -97,34 +47,6 @@ make_access_unit (gsize idr_size)
   return gst_buffer_new_wrapped (data, size);
 }
 
-static GstHarness *
-new_payloader_harness (guint mtu)
-{
-  GstHarness *h = gst_harness_new ("e2eertph265pay");
-
-  g_object_set (h->element, "mtu", mtu, NULL);
-  gst_harness_set_src_caps_str (h,
-      "video/x-h265,stream-format=byte-stream,alignment=au");
-  return h;
-}
-
-/* Pulls one packet, checks its marker and returns its payload. */
-static GBytes *
-pull_payload (GstHarness * h, gboolean marker)
-{
-  GstBuffer *packet = gst_harness_pull (h);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GBytes *payload;
-
-  fail_unless (packet != NULL);
-  fail_unless (gst_rtp_buffer_map (packet, GST_MAP_READ, &rtp));
-  fail_unless_equals_int (gst_rtp_buffer_get_marker (&rtp), marker);
-  payload = gst_rtp_buffer_get_payload_bytes (&rtp);
-  gst_rtp_buffer_unmap (&rtp);
-  gst_buffer_unref (packet);
-  return payload;
-}
-
 /* MTU 44 leaves 32 payload bytes: VPS, SPS and PPS go into one
  * aggregation packet, the 63-byte IDR NAL unit into three fragmentation
  * units of 20, 20 and 21 bytes; the trailing zero stays. */
@@ -140,30 +62,15 @@ GST_START_TEST (test_packets_ap_fu)
     {0x62, 0x01, 0x93}, {0x62, 0x01, 0x13}, {0x62, 0x01, 0x53}
   };
   static const gsize fragment_sizes[3] = { 20, 20, 21 };
-  GstHarness *h = new_payloader_harness (44);
-  GByteArray *body = g_byte_array_new ();
-  GBytes *payload;
-  guint i;
+  GstHarness *h = new_payloader_harness ("h265", 44);
+  GByteArray *body;
 
   fail_unless_equals_int (gst_harness_push (h, make_access_unit (63)),
       GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 4);
 
-  payload = pull_payload (h, FALSE);
-  fail_unless_equals_int (g_bytes_get_size (payload), sizeof (ap));
-  fail_unless (memcmp (g_bytes_get_data (payload, NULL), ap, sizeof (ap)) == 0);
-  g_bytes_unref (payload);
-
-  for (i = 0; i < 3; i++) {
-    const guint8 *data;
-
-    payload = pull_payload (h, i == 2);
-    data = g_bytes_get_data (payload, NULL);
-    fail_unless_equals_int (g_bytes_get_size (payload), 3 + fragment_sizes[i]);
-    fail_unless (memcmp (data, fu_headers[i], 3) == 0);
-    g_byte_array_append (body, data + 3, fragment_sizes[i]);
-    g_bytes_unref (payload);
-  }
+  assert_payload (pull_payload (h, FALSE), ap, sizeof (ap));
+  body = pull_fragments (h, fu_headers[0], 3, fragment_sizes, 3);
   fail_unless_equals_int (body->len, 61);
   fail_unless_equals_int (body->data[0], 0x11);
   fail_unless_equals_int (body->data[60], 0x00);
@@ -180,17 +87,12 @@ GST_START_TEST (test_packets_single_nal_unit)
   static const guint8 frame[] = {
     0x00, 0x00, 0x00, 0x01, 0x02, 0x01, 0xd0, 0x00, 0x03, 0x00, 0x00
   };
-  GstHarness *h = new_payloader_harness (1200);
-  GBytes *payload;
+  GstHarness *h = new_payloader_harness ("h265", 1200);
 
   fail_unless_equals_int (gst_harness_push (h,
           gst_buffer_new_memdup (frame, sizeof (frame))), GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 1);
-  payload = pull_payload (h, TRUE);
-  fail_unless_equals_int (g_bytes_get_size (payload), sizeof (frame) - 4);
-  fail_unless (memcmp (g_bytes_get_data (payload, NULL), frame + 4,
-          sizeof (frame) - 4) == 0);
-  g_bytes_unref (payload);
+  assert_payload (pull_payload (h, TRUE), frame + 4, sizeof (frame) - 4);
   gst_harness_teardown (h);
 }
 
@@ -200,7 +102,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_fake_x265enc)
 {
-  check_byte_exact (X265ENC, KEYS_FAKE, 0);
+  check_byte_exact ("h265", X265ENC, KEYS_FAKE, 0);
 }
 
 GST_END_TEST;
@@ -209,15 +111,10 @@ GST_END_TEST;
  * trailer survives: the reason e2eertph265pay exists. */
 GST_START_TEST (test_fake_stock_payloader_loses_zeros)
 {
-  RoundTrip rt = { X265ENC, "rtph265pay", NULL, {KEYS_FAKE, 0} };
-  FrameLog log;
+  RoundTrip rt = { "h265", X265ENC, "rtph265pay", NULL, {KEYS_FAKE, 0}
+  };
 
-  frame_log_init (&log);
-  run_h265 (&rt, &log);
-  fail_unless_equals_int (log.before->len, N_FRAMES);
-  fail_unless_equals_int (log.after->len, 0);
-  fail_unless_equals_int (log.fake_rejected, N_FRAMES);
-  frame_log_clear (&log);
+  check_all_frames_lost (&rt);
 }
 
 GST_END_TEST;
@@ -226,28 +123,28 @@ GST_END_TEST;
 
 GST_START_TEST (test_x265enc_passphrase_index_0)
 {
-  check_byte_exact (X265ENC, KEYS_PASSPHRASE, 0);
+  check_byte_exact ("h265", X265ENC, KEYS_PASSPHRASE, 0);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_x265enc_passphrase_index_5)
 {
-  check_byte_exact (X265ENC, KEYS_PASSPHRASE, 5);
+  check_byte_exact ("h265", X265ENC, KEYS_PASSPHRASE, 5);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_x265enc_provider_index_0)
 {
-  check_byte_exact (X265ENC, KEYS_PROVIDER, 0);
+  check_byte_exact ("h265", X265ENC, KEYS_PROVIDER, 0);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_x265enc_provider_index_5)
 {
-  check_byte_exact (X265ENC, KEYS_PROVIDER, 5);
+  check_byte_exact ("h265", X265ENC, KEYS_PROVIDER, 5);
 }
 
 GST_END_TEST;
@@ -256,14 +153,10 @@ GST_END_TEST;
  * so the decryptor can authenticate none of them. */
 GST_START_TEST (test_stock_payloader_fails_at_index_0)
 {
-  RoundTrip rt = { X265ENC, "rtph265pay", NULL, {KEYS_PASSPHRASE, 0} };
-  FrameLog log;
+  RoundTrip rt = { "h265", X265ENC, "rtph265pay", NULL, {KEYS_PASSPHRASE, 0}
+  };
 
-  frame_log_init (&log);
-  run_h265 (&rt, &log);
-  fail_unless_equals_int (log.before->len, N_FRAMES);
-  fail_unless_equals_int (log.after->len, 0);
-  frame_log_clear (&log);
+  check_all_frames_lost (&rt);
 }
 
 GST_END_TEST;
@@ -300,23 +193,10 @@ sprop_annex_b_size (void)
 
 GST_START_TEST (test_fake_sprop_prepended_to_first_frame)
 {
-  RoundTrip rt = { X265ENC, "e2eertph265pay", WITH_SPROP, {KEYS_FAKE, 0} };
-  FrameLog log;
-  GBytes *sent, *received;
-  gsize prefix = sprop_annex_b_size ();
+  RoundTrip rt = { "h265", X265ENC, "e2eertph265pay", WITH_SPROP, {KEYS_FAKE, 0}
+  };
 
-  frame_log_init (&log);
-  run_h265 (&rt, &log);
-  fail_unless_equals_int (log.after->len, N_FRAMES);
-  fail_unless_equals_int (count_identical_frames (&log), N_FRAMES - 1);
-
-  sent = g_ptr_array_index (log.before, 0);
-  received = g_ptr_array_index (log.after, 0);
-  fail_unless_equals_int (g_bytes_get_size (received),
-      prefix + g_bytes_get_size (sent));
-  fail_unless (memcmp ((const guint8 *) g_bytes_get_data (received, NULL) +
-          prefix, g_bytes_get_data (sent, NULL), g_bytes_get_size (sent)) == 0);
-  frame_log_clear (&log);
+  check_fake_first_frame_prefixed (&rt, sprop_annex_b_size ());
 }
 
 GST_END_TEST;
@@ -328,30 +208,22 @@ GST_END_TEST;
  * frame: all frames come out byte for byte. */
 GST_START_TEST (test_sprop_first_frame_authenticates)
 {
-  RoundTrip rt = { X265ENC, "e2eertph265pay", WITH_SPROP,
+  RoundTrip rt = { "h265", X265ENC, "e2eertph265pay", WITH_SPROP,
     {KEYS_PASSPHRASE, 0}
   };
-  FrameLog log;
 
-  frame_log_init (&log);
-  run_h265 (&rt, &log);
-  assert_frames_identical (&log, N_FRAMES);
-  frame_log_clear (&log);
+  check_frames_identical (&rt);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_sprop_removed_before_depayloader)
 {
-  RoundTrip rt = { X265ENC, "e2eertph265pay", WITHOUT_SPROP,
+  RoundTrip rt = { "h265", X265ENC, "e2eertph265pay", WITHOUT_SPROP,
     {KEYS_PASSPHRASE, 0}
   };
-  FrameLog log;
 
-  frame_log_init (&log);
-  run_h265 (&rt, &log);
-  assert_frames_identical (&log, N_FRAMES);
-  frame_log_clear (&log);
+  check_frames_identical (&rt);
 }
 
 GST_END_TEST;

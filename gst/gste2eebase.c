@@ -1295,8 +1295,11 @@ gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
   size = klass->get_max_output_size (self, priv->cryptor, in_len);
 
   *outbuf = acquire_output (self, size);
-  if (*outbuf == NULL)
+  if (*outbuf == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, (NULL),
+        ("cannot allocate a %" G_GSIZE_FORMAT "-byte output buffer", size));
     return GST_FLOW_ERROR;
+  }
   if (!GST_BASE_TRANSFORM_GET_CLASS (trans)->copy_metadata (trans, inbuf,
           *outbuf))
     GST_DEBUG_OBJECT (self, "could not copy all metadata");
@@ -1443,10 +1446,15 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   }
 
-  if (!map_frame (inbuf, &in_map, GST_MAP_READ))
+  if (!map_frame (inbuf, &in_map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
+        ("cannot map the input buffer"));
     return GST_FLOW_ERROR;
+  }
   if (!map_frame (outbuf, &out_map, GST_MAP_WRITE)) {
     unmap_frame (inbuf, &in_map);
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, (NULL),
+        ("cannot map the output buffer"));
     return GST_FLOW_ERROR;
   }
 

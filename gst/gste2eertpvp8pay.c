@@ -59,6 +59,7 @@
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include "gste2eertpvp8pay.h"
+#include "gste2eertpfragment.h"
 #include "gste2eeelements.h"
 
 /* RFC 7741 section 4.2: first octet X|R|N|S|R|PID, extension octet
@@ -235,9 +236,8 @@ gst_e2ee_rtp_vp8_pay_reset (GstE2eeRtpVp8Pay * self)
   offset = self->picture_id_offset;
   GST_OBJECT_UNLOCK (self);
 
-  if (offset < 0)
-    offset = g_random_int_range (0, VP8_PICTURE_ID_15BIT_MASK + 1);
-  self->picture_id = offset & picture_id_mask (self->active_mode);
+  self->picture_id = gst_e2ee_rtp_first_picture_id (offset,
+      VP8_PICTURE_ID_15BIT_MASK) & picture_id_mask (self->active_mode);
 }
 
 /* Size of the payload descriptor; the same on every packet. */
@@ -275,18 +275,6 @@ vp8_write_descriptor (guint8 * out, GstE2eeRtpVp8PayPictureIdMode mode,
   }
 }
 
-/* Splits @frame_size bytes into @n_fragments fragments of about equal size,
- * the larger ones last (as libwebrtc does), and returns the size of
- * fragment @index. */
-static gsize
-fragment_size (gsize frame_size, guint n_fragments, guint index)
-{
-  gsize base = frame_size / n_fragments;
-  guint n_larger = frame_size % n_fragments;
-
-  return index >= n_fragments - n_larger ? base + 1 : base;
-}
-
 static GstBuffer *
 gst_e2ee_rtp_vp8_pay_make_packet (GstE2eeRtpVp8Pay * self, GstBuffer * frame,
     gsize offset, gsize size, gboolean first, gboolean last)
@@ -294,7 +282,6 @@ gst_e2ee_rtp_vp8_pay_make_packet (GstE2eeRtpVp8Pay * self, GstBuffer * frame,
   guint descriptor_size = vp8_descriptor_size (self->active_mode);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstBuffer *packet;
-  GstBuffer *fragment;
 
   packet = gst_rtp_base_payload_allocate_output_buffer (GST_RTP_BASE_PAYLOAD
       (self), descriptor_size, 0, 0);
@@ -304,16 +291,7 @@ gst_e2ee_rtp_vp8_pay_make_packet (GstE2eeRtpVp8Pay * self, GstBuffer * frame,
   gst_rtp_buffer_set_marker (&rtp, last);
   gst_rtp_buffer_unmap (&rtp);
 
-  GST_BUFFER_PTS (packet) = GST_BUFFER_PTS (frame);
-  GST_BUFFER_DTS (packet) = GST_BUFFER_DTS (frame);
-  GST_BUFFER_DURATION (packet) = GST_BUFFER_DURATION (frame);
-  if (GST_BUFFER_FLAG_IS_SET (frame, GST_BUFFER_FLAG_DELTA_UNIT))
-    GST_BUFFER_FLAG_SET (packet, GST_BUFFER_FLAG_DELTA_UNIT);
-
-  /* The fragment shares the frame's memory: no copy, no parsing. */
-  fragment = gst_buffer_copy_region (frame, GST_BUFFER_COPY_MEMORY, offset,
-      size);
-  return gst_buffer_append (packet, fragment);
+  return gst_e2ee_rtp_append_fragment (packet, frame, offset, size);
 }
 
 static GstFlowReturn
@@ -341,7 +319,8 @@ gst_e2ee_rtp_vp8_pay_handle_buffer (GstRTPBasePayload * payload,
   n_fragments = (frame_size + max_fragment - 1) / max_fragment;
   list = gst_buffer_list_new_sized (n_fragments);
   for (i = 0; i < n_fragments; i++) {
-    gsize size = fragment_size (frame_size, n_fragments, i);
+    gsize size = gst_e2ee_rtp_fragment_size (frame_size, 0, n_fragments,
+        i);
 
     gst_buffer_list_add (list, gst_e2ee_rtp_vp8_pay_make_packet (self, buffer,
             offset, size, i == 0, i == n_fragments - 1));

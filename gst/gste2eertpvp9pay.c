@@ -63,6 +63,7 @@
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include "gste2eertpvp9pay.h"
+#include "gste2eertpfragment.h"
 #include "gste2eeelements.h"
 
 /* RFC 9628 section 4.2: first octet I|P|L|F|B|E|V|Z, then M|PictureID. */
@@ -198,9 +199,8 @@ gst_e2ee_rtp_vp9_pay_reset (GstE2eeRtpVp9Pay * self)
   offset = self->picture_id_offset;
   GST_OBJECT_UNLOCK (self);
 
-  if (offset < 0)
-    offset = g_random_int_range (0, VP9_PICTURE_ID_MASK + 1);
-  self->picture_id = offset;
+  self->picture_id = gst_e2ee_rtp_first_picture_id (offset,
+      VP9_PICTURE_ID_MASK);
   self->width = 0;
   self->height = 0;
 }
@@ -242,22 +242,6 @@ vp9_write_descriptor (GstE2eeRtpVp9Pay * self, guint8 * out,
   GST_WRITE_UINT16_BE (out + 6, self->height);
 }
 
-/* Splits @frame_size bytes into @n_packets fragments so that the packets,
- * headers included, are of about equal size (the larger ones last, as
- * libwebrtc does), the first packet carrying @first_extra header bytes more
- * than the others. Returns the size of fragment @index. */
-static gsize
-fragment_size (gsize frame_size, guint first_extra, guint n_packets,
-    guint index)
-{
-  gsize total = frame_size + first_extra;
-  gsize base = total / n_packets;
-  guint n_larger = total % n_packets;
-  gsize size = index >= n_packets - n_larger ? base + 1 : base;
-
-  return index == 0 ? size - first_extra : size;
-}
-
 static GstBuffer *
 gst_e2ee_rtp_vp9_pay_make_packet (GstE2eeRtpVp9Pay * self, GstBuffer * frame,
     gsize offset, gsize size, gboolean first, gboolean last)
@@ -268,7 +252,6 @@ gst_e2ee_rtp_vp9_pay_make_packet (GstE2eeRtpVp9Pay * self, GstBuffer * frame,
   guint header_size = VP9_DESCRIPTOR_SIZE + (ss ? vp9_ss_size (self) : 0);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   GstBuffer *packet;
-  GstBuffer *fragment;
 
   packet = gst_rtp_base_payload_allocate_output_buffer (GST_RTP_BASE_PAYLOAD
       (self), header_size, 0, 0);
@@ -278,16 +261,7 @@ gst_e2ee_rtp_vp9_pay_make_packet (GstE2eeRtpVp9Pay * self, GstBuffer * frame,
   gst_rtp_buffer_set_marker (&rtp, last);
   gst_rtp_buffer_unmap (&rtp);
 
-  GST_BUFFER_PTS (packet) = GST_BUFFER_PTS (frame);
-  GST_BUFFER_DTS (packet) = GST_BUFFER_DTS (frame);
-  GST_BUFFER_DURATION (packet) = GST_BUFFER_DURATION (frame);
-  if (!key_frame)
-    GST_BUFFER_FLAG_SET (packet, GST_BUFFER_FLAG_DELTA_UNIT);
-
-  /* The fragment shares the frame's memory: no copy, no parsing. */
-  fragment = gst_buffer_copy_region (frame, GST_BUFFER_COPY_MEMORY, offset,
-      size);
-  return gst_buffer_append (packet, fragment);
+  return gst_e2ee_rtp_append_fragment (packet, frame, offset, size);
 }
 
 static GstFlowReturn
@@ -318,7 +292,8 @@ gst_e2ee_rtp_vp9_pay_handle_buffer (GstRTPBasePayload * payload,
   n_packets = (frame_size + first_extra + max_fragment - 1) / max_fragment;
   list = gst_buffer_list_new_sized (n_packets);
   for (i = 0; i < n_packets; i++) {
-    gsize size = fragment_size (frame_size, first_extra, n_packets, i);
+    gsize size = gst_e2ee_rtp_fragment_size (frame_size, first_extra,
+        n_packets, i);
 
     gst_buffer_list_add (list, gst_e2ee_rtp_vp9_pay_make_packet (self, buffer,
             offset, size, i == 0, i == n_packets - 1));

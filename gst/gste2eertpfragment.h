@@ -1,0 +1,30 @@
+/* gst-e2ee
+ * Copyright (C) 2026 gst-e2ee authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2 of the License, or (at your option) any later version.
+ */
+
+/* What the payloaders that never parse a frame share: how a frame is cut
+ * into fragments, how a fragment becomes a packet, and where the picture ID
+ * of the first frame comes from. */
+
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+    G_GNUC_INTERNAL
+    gsize gst_e2ee_rtp_fragment_size (gsize frame_size, guint first_extra,
+    guint n_packets, guint index);
+
+G_GNUC_INTERNAL
+    GstBuffer * gst_e2ee_rtp_append_fragment (GstBuffer * packet,
+    GstBuffer * frame, gsize offset, gsize size);
+
+G_GNUC_INTERNAL
+    guint16 gst_e2ee_rtp_first_picture_id (gint offset, guint16 max_picture_id);
+
+G_END_DECLS

@@ -16,36 +16,13 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
-#include <keyring/e2ee.h>
-#include <json-glib/json-glib.h>
-#include <string.h>
 
-#define VECTORS_FILE "livekit-2.23.0-public.json"
+#include "../keyring/livekit-vectors.h"
 
 static JsonParser *parser;
 static JsonArray *vectors;
 
 /* ---- helpers ---- */
-
-static GBytes *
-hex_to_bytes (const gchar * hex)
-{
-  gsize len = strlen (hex) / 2;
-  guint8 *data = g_malloc (len + 1);
-  gsize i;
-
-  fail_unless (strlen (hex) % 2 == 0);
-  for (i = 0; i < len; i++)
-    data[i] = (g_ascii_xdigit_value (hex[2 * i]) << 4) |
-        g_ascii_xdigit_value (hex[2 * i + 1]);
-  return g_bytes_new_take (data, len);
-}
-
-static GBytes *
-member_bytes (JsonObject * vector, const gchar * member)
-{
-  return hex_to_bytes (json_object_get_string_member (vector, member));
-}
 
 static const gchar *
 str_member (JsonObject * vector, const gchar * member)
@@ -82,22 +59,6 @@ caps_for (JsonObject * vector, gboolean length_prefixed)
   return NULL;
 }
 
-static E2eeCodec
-codec_for (JsonObject * vector)
-{
-  const gchar *codec = str_member (vector, "codec");
-
-  if (g_str_equal (codec, "vp8"))
-    return E2EE_CODEC_VP8;
-  if (g_str_equal (codec, "vp9"))
-    return E2EE_CODEC_VP9;
-  if (g_str_equal (codec, "h264"))
-    return E2EE_CODEC_H264;
-  if (g_str_equal (codec, "h265"))
-    return E2EE_CODEC_H265;
-  return E2EE_CODEC_AUDIO;
-}
-
 static gboolean
 is_delta (JsonObject * vector)
 {
@@ -105,53 +66,14 @@ is_delta (JsonObject * vector)
       g_str_equal (str_member (vector, "frameType"), "delta");
 }
 
-static const gchar *
-participant (JsonObject * vector)
-{
-  return str_member (vector, "participantIdentity");
-}
-
-static guint
-key_index (JsonObject * vector)
-{
-  return json_object_get_int_member (vector, "keyIndex");
-}
-
-/* A provider holding the vector's key, ratcheted as its sender did. */
+/* A provider of the vector's room, for its sender or receiver: the key
+ * ratcheted as far as the sender had, and the room's SIF trailer if the
+ * vector has one. */
 static E2eeKeyProvider *
-provider_for (JsonObject * vector)
+room_provider_for (JsonObject * vector)
 {
-  E2eeKeyProvider *provider = e2ee_key_provider_new ();
-  JsonObject *key = json_object_get_object_member (vector, "key");
-  guint ratchets = json_object_get_int_member (vector, "ratchetCount");
-  GError *error = NULL;
-  guint i;
-
-  g_object_set (provider,
-      "shared-key", g_str_equal (str_member (vector, "mode"), "shared"),
-      "ratchet-salt", str_member (vector, "ratchetSalt"), NULL);
-
-  if (g_str_equal (str_member (key, "type"), "raw")) {
-    GBytes *material = member_bytes (key, "hex");
-
-    fail_unless (e2ee_key_provider_set_key (provider, participant (vector),
-            g_bytes_get_data (material, NULL), g_bytes_get_size (material),
-            key_index (vector), TRUE, &error));
-    g_bytes_unref (material);
-  } else {
-    fail_unless (e2ee_key_provider_set_passphrase (provider,
-            participant (vector), str_member (key, "passphrase"),
-            key_index (vector), TRUE, &error));
-  }
-  g_assert_no_error (error);
-
-  for (i = 0; i < ratchets; i++) {
-    GBytes *material = e2ee_key_provider_ratchet_key (provider,
-        participant (vector), key_index (vector), &error);
-
-    g_assert_no_error (error);
-    g_bytes_unref (material);
-  }
+  E2eeKeyProvider *provider = provider_for (vector, ratchet_count (vector),
+      0);
 
   if (json_object_has_member (vector, "sifTrailerHex")) {
     GBytes *trailer = member_bytes (vector, "sifTrailerHex");
@@ -237,12 +159,12 @@ start_element (const gchar * factory, JsonObject * vector,
   ElementRun run;
 
   fail_unless (element != NULL);
-  run.provider = provider_for (vector);
+  run.provider = room_provider_for (vector);
   run.bus = gst_bus_new ();
   g_object_set (element, "key-provider", run.provider,
-      "participant-id", participant (vector), NULL);
+      "participant-id", vector_participant (vector), NULL);
   if (g_str_equal (factory, "e2eeencrypt"))
-    g_object_set (element, "key-index", key_index (vector), NULL);
+    g_object_set (element, "key-index", vector_key_index (vector), NULL);
   gst_element_set_bus (element, run.bus);
   run.h = gst_harness_new_with_element (element, "sink", "src");
   gst_object_unref (element);
@@ -506,14 +428,14 @@ GST_START_TEST (test_encrypt_vector)
   } else {
     fail_unless_equals_int (map.size, lk_len);
   }
-  fail_unless_equals_int (map.data[map.size - 1], key_index (vector));
+  fail_unless_equals_int (map.data[map.size - 1], vector_key_index (vector));
 
   /* A receiver with the vector's key decrypts it to what LiveKit's
    * receiver gets (the plaintext, with 4-byte start codes in an H.26x
    * clear header). */
-  receiver = provider_for (vector);
-  cryptor = e2ee_frame_cryptor_new (receiver, participant (vector),
-      codec_for (vector));
+  receiver = room_provider_for (vector);
+  cryptor = e2ee_frame_cryptor_new (receiver, vector_participant (vector),
+      vector_codec (vector));
   decrypted = g_malloc (map.size + 1);
   fail_unless (e2ee_frame_cryptor_decrypt (cryptor, map.data, map.size,
           E2EE_FRAME_TYPE_AUTO, decrypted, map.size, &decrypted_len,

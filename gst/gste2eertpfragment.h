@@ -7,9 +7,9 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* What the payloaders that never parse a frame share: how a frame is cut
- * into fragments, how a fragment becomes a packet, and where the picture ID
- * of the first frame comes from. */
+/* What the payloaders that never parse a frame share: how a frame (or an
+ * H.26x NAL unit) is cut into fragments, and, for VP8 and VP9, how a
+ * fragment becomes a packet and where the first picture ID comes from. */
 
 #pragma once
 

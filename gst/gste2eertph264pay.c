@@ -86,6 +86,7 @@
 
 #include "gste2eeelements.h"
 #include "gste2eertph264pay.h"
+#include "gste2eertpfragment.h"
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -302,7 +303,8 @@ add_fragmentation_packets (PacketSink * sink, const GstE2eeNalUnit * nal)
 
   for (i = 0; i < fragments; i++) {
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    gsize fragment_size = (body_size - done) / (fragments - i);
+    gsize fragment_size = gst_e2ee_rtp_fragment_size (body_size, 0,
+        fragments, i);
     guint8 *out;
 
     out = packet_sink_add (sink, format->fragment_header_size + fragment_size,

@@ -140,11 +140,13 @@ typedef enum
 } Rule;
 
 static const gchar *rule_names[N_RULES] = { "audio", "vp8", "h264" };
+
 static const E2eeCodec rule_codecs[N_RULES] = {
   E2EE_CODEC_AUDIO, E2EE_CODEC_VP8, E2EE_CODEC_H264
 };
 
 static const gsize core_sizes[] = { 100, 1024, 10240, 51200, 204800 };
+
 #define N_CORE_SIZES G_N_ELEMENTS (core_sizes)
 
 /* An access unit as x264 emits it for a P frame: AUD with a 4-byte start
@@ -435,8 +437,7 @@ count_escapes (Cell * c)
     gsize len = 0;
 
     e2ee_frame_cryptor_encrypt (c->encryptor, c->frame->plain,
-        c->frame->size, E2EE_FRAME_TYPE_DELTA, c->out, c->out_size, &len,
-        NULL);
+        c->frame->size, E2EE_FRAME_TYPE_DELTA, c->out, c->out_size, &len, NULL);
     /* 30 bytes of trailer, 1 for the normalised 3-byte start code. */
     total += len - c->frame->size - E2EE_FRAME_OVERHEAD - 1;
   }
@@ -471,10 +472,8 @@ cell_init (Cell * c, Frame * f, E2eeKeyProvider * provider, RawCipher * raw)
   memset (c, 0, sizeof (*c));
   c->frame = f;
   c->raw = raw;
-  c->encryptor = e2ee_frame_cryptor_new (provider, NULL,
-      rule_codecs[f->rule]);
-  c->decryptor = e2ee_frame_cryptor_new (provider, NULL,
-      rule_codecs[f->rule]);
+  c->encryptor = e2ee_frame_cryptor_new (provider, NULL, rule_codecs[f->rule]);
+  c->decryptor = e2ee_frame_cryptor_new (provider, NULL, rule_codecs[f->rule]);
   c->out_size = e2ee_frame_cryptor_get_max_encrypted_size (c->encryptor,
       f->size);
   c->out = g_malloc (c->out_size);
@@ -560,6 +559,7 @@ bench_core (void)
 
 /* Part b's sizes. */
 static const gsize gst_sizes[] = { 100, 1200, 51200 };
+
 #define N_GST_SIZES G_N_ELEMENTS (gst_sizes)
 
 /* ------------------------------------------------- c. ratchet recovery */
@@ -844,8 +844,7 @@ bench_provider (void)
   start = cpu_ns ();
   provider = e2ee_key_provider_new ();
   g_object_set (provider, "shared-key", FALSE, NULL);
-  row->participants = add_participants (provider, N_PARTICIPANTS,
-      &row->error);
+  row->participants = add_participants (provider, N_PARTICIPANTS, &row->error);
   row->set_ms = (cpu_ns () - start) / 1e6;
   row->rss_mib = ((gdouble) rss_bytes () - rss) / (1 << 20);
   row->heap_mib = ((gdouble) heap_bytes () - heap) / (1 << 20);
@@ -1030,7 +1029,8 @@ typedef struct
 
 static GPtrArray *targets;
 
-static void G_GNUC_PRINTF (4, 5)
+static void
+G_GNUC_PRINTF (4, 5)
 add_target (const gchar * part, const gchar * what, gboolean pass,
     const gchar * format, ...)
 {
@@ -1122,8 +1122,10 @@ print_core_table (void)
 
 /* ------------------------------------------------------------ b: table */
 
+/* The @member of e2ee-bench-gst's result for @pipeline at @size, or -1
+ * when it was not measured. */
 static gdouble
-gst_ns (const gchar * pipeline, gsize size)
+gst_result_value (const gchar * pipeline, gsize size, const gchar * member)
 {
   JsonArray *results;
   guint i;
@@ -1137,31 +1139,22 @@ gst_ns (const gchar * pipeline, gsize size)
 
     if (g_str_equal (json_object_get_string_member (o, "pipeline"),
             pipeline) && (gsize) json_object_get_int_member (o, "size") == size
-        && json_object_has_member (o, "ns_per_buffer"))
-      return json_object_get_double_member (o, "ns_per_buffer");
+        && json_object_has_member (o, member))
+      return json_object_get_double_member (o, member);
   }
   return -1;
 }
 
 static gdouble
+gst_ns (const gchar * pipeline, gsize size)
+{
+  return gst_result_value (pipeline, size, "ns_per_buffer");
+}
+
+static gdouble
 gst_allocations (const gchar * pipeline, gsize size)
 {
-  JsonArray *results;
-  guint i;
-
-  if (gst_result == NULL)
-    return -1;
-  results = json_object_get_array_member (json_node_get_object (gst_result),
-      "results");
-  for (i = 0; i < json_array_get_length (results); i++) {
-    JsonObject *o = json_array_get_object_element (results, i);
-
-    if (g_str_equal (json_object_get_string_member (o, "pipeline"),
-            pipeline) && (gsize) json_object_get_int_member (o, "size") == size
-        && json_object_has_member (o, "allocations_per_buffer"))
-      return json_object_get_double_member (o, "allocations_per_buffer");
-  }
-  return -1;
+  return gst_result_value (pipeline, size, "allocations_per_buffer");
 }
 
 static void
@@ -1692,8 +1685,7 @@ main (int argc, char **argv)
     bench_node (&paths);
 
   g_print ("gst-e2ee benchmark (issue 5): %u CPUs, %s, load average %s\n",
-      g_get_num_processors (), OpenSSL_version (OPENSSL_VERSION),
-      load_before);
+      g_get_num_processors (), OpenSSL_version (OPENSSL_VERSION), load_before);
   if (part_enabled ('a'))
     print_core_table ();
   if (part_enabled ('b'))

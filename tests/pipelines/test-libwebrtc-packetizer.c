@@ -274,8 +274,7 @@ h264_add_fu_a (Packetizer * p, const guint8 * frame, const NalUnit * nal,
     guint8 fu[2];
 
     fu[0] = (nal_header & 0xe0) | H264_FU_A;
-    fu[1] = (first ? 0x80 : 0) | (last ? 0x40 : 0) |
-        H264_NAL_TYPE (nal_header);
+    fu[1] = (first ? 0x80 : 0) | (last ? 0x40 : 0) | H264_NAL_TYPE (nal_header);
     packetizer_add (p, marker && last, fu, 2, frame + offset, fragment);
     offset += fragment;
   }
@@ -363,8 +362,7 @@ depacketizer_clear (Depacketizer * d)
 }
 
 static void
-depacketizer_start_frame (Depacketizer * d, GstRTPBuffer * rtp,
-    gint picture_id)
+depacketizer_start_frame (Depacketizer * d, GstRTPBuffer * rtp, gint picture_id)
 {
   fail_if (d->in_frame, "a frame started before the last one ended");
   d->in_frame = TRUE;
@@ -391,8 +389,7 @@ depacketizer_append (Depacketizer * d, const guint8 * data, gsize size,
   g_byte_array_append (d->current, data, size);
   if (!end_of_frame)
     return;
-  g_ptr_array_add (d->frames, g_bytes_new (d->current->data,
-          d->current->len));
+  g_ptr_array_add (d->frames, g_bytes_new (d->current->data, d->current->len));
   g_byte_array_set_size (d->current, 0);
   d->in_frame = FALSE;
   d->last_picture_id = d->picture_id;
@@ -443,8 +440,7 @@ depacketize_vp8 (Depacketizer * d, GstRTPBuffer * rtp)
 }
 
 static gsize
-vp9_skip_scalability_structure (const guint8 * data, gsize size,
-    gsize offset)
+vp9_skip_scalability_structure (const guint8 * data, gsize size, gsize offset)
 {
   guint n_s, i;
   gboolean y, g;
@@ -608,8 +604,7 @@ static const Codec vp9 = {
   "videotestsrc num-buffers=30 pattern=snow ! "
       "video/x-raw,width=320,height=240,framerate=30/1 ! "
       "vp9enc deadline=1 cpu-used=8 keyframe-max-dist=10 "
-      "target-bitrate=1000000 ! "
-      "fakesink name=sink",
+      "target-bitrate=1000000 ! " "fakesink name=sink",
   E2EE_CODEC_VP9, N_VIDEO_FRAMES, 98, 90000,
   "application/x-rtp, media=video, clock-rate=90000, encoding-name=VP9, "
       "payload=98",
@@ -823,32 +818,47 @@ record_frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer frames)
   return GST_PAD_PROBE_OK;
 }
 
+/* A harness around the bin described by @desc: @provider is set on its
+ * element @keyed, and every frame entering element @recorded is added to
+ * @frames. */
+static GstHarness *
+harness_new_from_bin (const gchar * desc, const gchar * keyed,
+    E2eeKeyProvider * provider, const gchar * recorded, GPtrArray * frames)
+{
+  GError *error = NULL;
+  GstElement *bin = gst_parse_bin_from_description (desc, TRUE, &error);
+  GstElement *element;
+  GstPad *pad;
+  GstHarness *h;
+
+  fail_unless (bin != NULL && error == NULL, "%s: %s", desc,
+      error ? error->message : "");
+  element = gst_bin_get_by_name (GST_BIN (bin), keyed);
+  g_object_set (element, "key-provider", provider, NULL);
+  gst_object_unref (element);
+  element = gst_bin_get_by_name (GST_BIN (bin), recorded);
+  pad = gst_element_get_static_pad (element, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, record_frame_probe,
+      frames, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (element);
+
+  gst_object_ref_sink (bin);
+  h = gst_harness_new_with_element (bin, "sink", "src");
+  gst_object_unref (bin);
+  return h;
+}
+
 static GstHarness *
 receiver_new (const Codec * codec, E2eeKeyProvider * provider,
     GPtrArray * depayloaded)
 {
   gchar *desc = g_strdup_printf ("%s ! e2eedecrypt name=dec",
       codec->depayloader);
-  GError *error = NULL;
-  GstElement *bin = gst_parse_bin_from_description (desc, TRUE, &error);
-  GstElement *dec;
-  GstPad *pad;
-  GstHarness *h;
+  GstHarness *h = harness_new_from_bin (desc, "dec", provider, "dec",
+      depayloaded);
 
-  fail_unless (bin != NULL && error == NULL, "%s: %s", desc,
-      error ? error->message : "");
-  dec = gst_bin_get_by_name (GST_BIN (bin), "dec");
-  g_object_set (dec, "key-provider", provider, NULL);
-  pad = gst_element_get_static_pad (dec, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, record_frame_probe,
-      depayloaded, NULL);
-
-  gst_object_ref_sink (bin);
-  h = gst_harness_new_with_element (bin, "sink", "src");
-  gst_object_unref (bin);
   gst_harness_set_src_caps_str (h, codec->rtp_caps);
-  gst_object_unref (pad);
-  gst_object_unref (dec);
   g_free (desc);
   return h;
 }
@@ -982,27 +992,9 @@ sender_new (const Codec * codec, E2eeKeyProvider * provider,
   gchar *desc = g_strdup_printf ("e2eeencrypt name=enc key-index=%d ! "
       "%s name=pay mtu=%d pt=%u", SENDER_KEY_INDEX, codec->payloader, MTU,
       codec->pt);
-  GError *error = NULL;
-  GstElement *bin = gst_parse_bin_from_description (desc, TRUE, &error);
-  GstElement *enc, *pay;
-  GstPad *pad;
-  GstHarness *h;
+  GstHarness *h = harness_new_from_bin (desc, "enc", provider, "pay",
+      encrypted);
 
-  fail_unless (bin != NULL && error == NULL, "%s: %s", desc,
-      error ? error->message : "");
-  enc = gst_bin_get_by_name (GST_BIN (bin), "enc");
-  pay = gst_bin_get_by_name (GST_BIN (bin), "pay");
-  g_object_set (enc, "key-provider", provider, NULL);
-  pad = gst_element_get_static_pad (pay, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, record_frame_probe,
-      encrypted, NULL);
-
-  gst_object_ref_sink (bin);
-  h = gst_harness_new_with_element (bin, "sink", "src");
-  gst_object_unref (bin);
-  gst_object_unref (pad);
-  gst_object_unref (pay);
-  gst_object_unref (enc);
   g_free (desc);
   return h;
 }
@@ -1017,8 +1009,7 @@ depacketize_all (const Codec * codec, GstHarness * h, Depacketizer * d)
 
     fail_unless (gst_buffer_get_size (packet) <= MTU);
     fail_unless (gst_rtp_buffer_map (packet, GST_MAP_READ, &rtp));
-    fail_unless_equals_int (gst_rtp_buffer_get_payload_type (&rtp),
-        codec->pt);
+    fail_unless_equals_int (gst_rtp_buffer_get_payload_type (&rtp), codec->pt);
     codec->depacketize (d, &rtp);
     d->n_packets++;
     gst_rtp_buffer_unmap (&rtp);

@@ -180,7 +180,8 @@ GST_END_TEST;
  * trailer survives: the reason e2eertph264pay exists. */
 GST_START_TEST (test_fake_stock_payloader_loses_zeros)
 {
-  RoundTrip rt = { "h264", X264ENC, "rtph264pay", NULL, {KEYS_FAKE, 0}
+  RoundTrip rt = { "h264", X264ENC, "rtph264pay", NULL,
+    {KEYS_FAKE, 0}
   };
 
   check_all_frames_lost (&rt);
@@ -315,7 +316,8 @@ GST_END_TEST;
  * so the decryptor can authenticate none of them. */
 GST_START_TEST (test_stock_payloader_fails_at_index_0)
 {
-  RoundTrip rt = { "h264", X264ENC, "rtph264pay", NULL, {KEYS_PASSPHRASE, 0}
+  RoundTrip rt = { "h264", X264ENC, "rtph264pay", NULL,
+    {KEYS_PASSPHRASE, 0}
   };
 
   check_all_frames_lost (&rt);
@@ -354,7 +356,8 @@ sprop_annex_b_size (void)
 
 GST_START_TEST (test_fake_sprop_prepended_to_first_frame)
 {
-  RoundTrip rt = { "h264", X264ENC, "e2eertph264pay", WITH_SPROP, {KEYS_FAKE, 0}
+  RoundTrip rt = { "h264", X264ENC, "e2eertph264pay", WITH_SPROP,
+    {KEYS_FAKE, 0}
   };
 
   check_fake_first_frame_prefixed (&rt, sprop_annex_b_size ());

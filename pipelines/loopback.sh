@@ -20,7 +20,12 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 GST_LAUNCH_OPTS=-v "$here/receive.sh" "$codec" "$tmp/key" "fakesink name=out silent=false" \
     > "$tmp/receiver.log" 2>&1 &
 receiver=$!
-sleep 1
+# Send only once the receiver's socket is bound (it is by PLAYING); a busy
+# machine can take seconds to get there.
+for _ in $(seq 100); do
+  grep -q 'Setting pipeline to PLAYING' "$tmp/receiver.log" && break
+  sleep 0.1
+done
 "$here/send.sh" "$codec" "$tmp/key" "$n" > "$tmp/sender.log" 2>&1
 sent=$?
 sleep 1

@@ -481,8 +481,10 @@ max_encrypted_size (E2eeCodec codec, gsize frame_len)
 {
   if (frame_len == 0)
     return 0;
+  /* Saturates: a size that wrapped would look like room for the frame. */
   if (codec != E2EE_CODEC_H264 && codec != E2EE_CODEC_H265)
-    return frame_len + E2EE_FRAME_OVERHEAD;
+    return frame_len > G_MAXSIZE - E2EE_FRAME_OVERHEAD ? G_MAXSIZE :
+        frame_len + E2EE_FRAME_OVERHEAD;
 
   /* Normalising the header adds at most one byte per 3 header bytes;
    * escaping adds at most one per 2 bytes after the first (format.h), over

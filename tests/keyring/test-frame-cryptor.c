@@ -621,6 +621,32 @@ test_max_encrypted_size (void)
   g_object_unref (provider);
 }
 
+/* A frame length near G_MAXSIZE must give a size no buffer can have, never
+ * one that wrapped around to a few bytes (which a caller would allocate
+ * and pass to encrypt). */
+static void
+test_max_encrypted_size_saturates (void)
+{
+  static const E2eeCodec codecs[] = { E2EE_CODEC_DATA, E2EE_CODEC_AUDIO,
+    E2EE_CODEC_VP8, E2EE_CODEC_VP9, E2EE_CODEC_AV1, E2EE_CODEC_H264,
+    E2EE_CODEC_H265
+  };
+  E2eeKeyProvider *provider = provider_with_key (4);
+  E2eeFrameCryptor *enc = e2ee_frame_cryptor_new (provider, NULL,
+      E2EE_CODEC_DATA);
+  gsize i, n;
+
+  for (i = 0; i < G_N_ELEMENTS (codecs); i++) {
+    e2ee_frame_cryptor_set_codec (enc, codecs[i]);
+    for (n = 1; n <= E2EE_FRAME_OVERHEAD; n++)
+      g_assert_cmpuint (e2ee_frame_cryptor_get_max_encrypted_size (enc,
+              G_MAXSIZE - n + 1), ==, G_MAXSIZE);
+  }
+
+  g_object_unref (enc);
+  g_object_unref (provider);
+}
+
 /* The GBytes variants (what bindings see as encrypt and decrypt). */
 static void
 test_bytes_api (void)
@@ -1587,6 +1613,8 @@ main (int argc, char **argv)
   g_test_add_func ("/frame-cryptor/escape/many", test_escape_many);
   g_test_add_func ("/frame-cryptor/encrypt/max-encrypted-size",
       test_max_encrypted_size);
+  g_test_add_func ("/frame-cryptor/encrypt/max-encrypted-size-saturates",
+      test_max_encrypted_size_saturates);
   g_test_add_func ("/frame-cryptor/bad-input/truncated",
       test_truncated_frames);
   g_test_add_func ("/frame-cryptor/bad-input/iv-length",

@@ -260,10 +260,12 @@ root_s=$((SECONDS - started))
 echo "$me: fresh $suite root ready in ${root_s}s; running the README's commands (logs in $logs)"
 
 # --- the README's two commands ---
+# From here on a failure is a result to report, not a reason to stop.
+set +e
 
-last_line () { sed -E 's/^\[ *[0-9]+s\] //' "$1" | grep -v '^[[:space:]]*$' | tail -1; }
+last_line () { sed -E 's/^\[ *[0-9]+s\] //' "$1" | grep -v '^[[:space:]]*$' | tail -1 || true; }
 at () {        # at LOG PATTERN: the second of a log's first line that matches
-  grep -m1 -E "^\[ *[0-9]+s\] $2" "$1" | sed -E 's/^\[ *([0-9]+)s\].*/\1/'
+  grep -m1 -E "^\[ *[0-9]+s\] $2" "$1" | sed -E 's/^\[ *([0-9]+)s\].*/\1/' || true
 }
 
 begin=$SECONDS
@@ -305,5 +307,11 @@ else
 fi
 echo "$me: times: root ${root_s}s (debootstrap and tarball ${bootstrap_s}s, extract ${extract_s}s), demo.sh ${demo_s}s$split, test.sh ${tests_s}s, total $((SECONDS - started))s"
 
+show_end () {      # show_end LOG: the end of a failed command's log
+  echo "--- the end of $logs/$1"
+  tail -n 15 "$logs/$1"
+}
+[[ "$demo_result" == *PASSED* ]] || show_end demo.log
+[[ "$tests_result" == *PASSED* ]] || show_end test.log
 echo "$me: $demo_result; $tests_result; fresh $suite root, commit ${commit:0:12}"
 [ $demo_rc = 0 ] && [[ "$demo_result" == *PASSED* ]] && [[ "$tests_result" == *PASSED* ]]

@@ -107,13 +107,14 @@ fi
 # Keyrings any active source names by path (Signed-By, signed-by=).
 source_keyrings () {
   grep -h -o -i -E '(signed-by:[ \t]*|signed-by=)/[^] \t]+' "${source_files[@]}" |
-    sed -E 's/^[^/]*//' | sort -u
+    sed -E 's/^[^/]*//' | sort -u || true
 }
 
 if ! command -v debootstrap >/dev/null 2>&1; then
   echo "$me: installing debootstrap"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends debootstrap > "$logs/debootstrap-install.log" 2>&1
+  { apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends debootstrap; } > "$logs/debootstrap-install.log" 2>&1
 fi
 
 # --- the pristine root, cached as a tarball ---
@@ -122,7 +123,7 @@ arch=$(dpkg --print-architecture)
 key=$(printf '%s\n' "$suite" "$variant" "$include" "$arch" "$mirror" \
   "$(debootstrap --version)" | sha256sum | cut -c1-12)
 tarball=$cache/debian-$suite-$variant-$arch-$key.tar.gz
-work=$(mktemp -d /var/tmp/gst-e2ee-fresh.XXXXXX)
+work=$(realpath "$(mktemp -d /var/tmp/gst-e2ee-fresh.XXXXXX)")
 root=$work/root
 
 # Stamps each line with the seconds since the step began.
@@ -251,7 +252,8 @@ step () {                    # step NAME LOG COMMAND: stops the check on failure
 }
 
 step "update-ca-certificates" ca.log update-ca-certificates
-git -C "$repo" bundle create "$root/root/gst-e2ee.bundle" HEAD 2> "$logs/bundle.log"
+git -C "$repo" bundle create "$root/root/gst-e2ee.bundle" HEAD 2> "$logs/bundle.log" ||
+  { echo "$me: git bundle failed; see $logs/bundle.log" >&2; exit 1; }
 step "git clone" clone.log \
   "git -c advice.detachedHead=false clone --quiet /root/gst-e2ee.bundle \
      /root/gst-e2ee && cd /root/gst-e2ee && git switch --quiet -c main &&

@@ -19,6 +19,14 @@ packages=(
   gobject-introspection libgirepository1.0-dev python3-gi gir1.2-glib-2.0
   gir1.2-gstreamer-1.0
 )
+# The browser suite (tests/browser/): real WebRTC calls between Chromium
+# running LiveKit's worker and a webrtcbin peer (ICE: gstreamer1.0-nice;
+# PyGObject's GstWebRTC/GstSdp: gir1.2-gst-plugins-bad-1.0), through Janus;
+# each in a network namespace made with iproute2 and util-linux's unshare.
+packages+=(
+  chromium janus gstreamer1.0-nice gir1.2-gst-plugins-base-1.0
+  gir1.2-gst-plugins-bad-1.0 iproute2
+)
 # The interop suite runs LiveKit's own client code in Node.js.
 if [ "${E2EE_SKIP_NODE:-0}" != 1 ] && ! command -v node >/dev/null 2>&1; then
   packages+=(nodejs npm)

@@ -9,6 +9,7 @@
 // Prints one line per case with the frames decoded on each side, the ICE
 // addresses used, and at the end "N passed, N failed". Exit status 1 when a
 // case failed.
+import { spawn } from 'node:child_process';
 import { launchBrowser } from './harness/browser.mjs';
 import { startGstPeer } from './harness/gst.mjs';
 import { JanusSession, startJanus } from './harness/janus.mjs';
@@ -17,7 +18,7 @@ import { Checks, barsMatch, candidateAddress, outsideNamespace } from './harness
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const npmDir = opt('--npm-dir');
-const groups = (opt('--group', 'media,keys,janus')).split(',');
+const groups = (opt('--group', 'media,keys,janus,examples')).split(',');
 const only = opt('--only', null);
 const verbose = args.includes('-v');
 if (!npmDir) { console.error('usage: browser-tests.mjs --npm-dir DIR [--group G] [--only TEXT] [-v]'); process.exit(2); }
@@ -120,6 +121,9 @@ const CASES = [
     { group: 'janus', name: `janus: browser -> janus -> gst, ${codec}`, codec, janus: 'browser-publishes', keys: 'passphrase' },
   ]),
   { group: 'janus', name: 'janus: require_e2ee room refuses a publisher without e2ee', codec: 'vp8', janus: 'refuse', keys: 'passphrase' },
+  // The examples of pipelines/webrtc/, run as a user would.
+  { group: 'examples', name: 'example: browser-call.py, Chromium opens its page, vp8 both ways', codec: 'vp8', example: 'browser-call' },
+  { group: 'examples', name: 'example: janus-videoroom.py publish -> janus -> janus-videoroom.py subscribe, h264', codec: 'h264', example: 'janus-videoroom', janus: 'example' },
 ];
 
 // -- running a call -------------------------------------------------------
@@ -263,6 +267,91 @@ async function janusCall(ctx, c) {
   }
 }
 
+// -- the examples (pipelines/webrtc/), as a user runs them ------------------
+
+const EXAMPLES = new URL('../../pipelines/webrtc/', import.meta.url).pathname;
+
+function runExample(script, argv, onLine) {
+  const child = spawn('/usr/bin/python3', [`${EXAMPLES}${script}`, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = [];
+  const done = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  let buffered = '';
+  child.stdout.on('data', (d) => {
+    buffered += d;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      lines.push(line);
+      log(`${script}: ${line}`);
+      onLine?.(line);
+    }
+  });
+  child.stderr.on('data', (d) => log(`${script} stderr: ${String(d).trim()}`));
+  return { child, lines, done, kill: () => child.kill('SIGKILL') };
+}
+
+function lastNumber(lines, re) {
+  const hits = lines.map((l) => l.match(re)).filter(Boolean);
+  return hits.length ? Number(hits.at(-1)[1]) : 0;
+}
+
+async function exampleCall(ctx, c) {
+  const res = { example: {} };
+  if (c.example === 'browser-call') {
+    let urlSeen;
+    const url = new Promise((resolve) => { urlSeen = resolve; });
+    const ex = runExample('browser-call.py', ['--port', '0', '--duration', String(MEDIA_MS / 1000 + 6),
+      '--no-display', '--codec', c.codec, '--passphrase', PASS_A], (line) => {
+      const m = line.match(/open (http\S+)/);
+      if (m) urlSeen(m[1]);
+    });
+    try {
+      const page = await ctx.browser.openPage(await url, 'example page');
+      await sleep(MEDIA_MS + 2000);
+      res.example.page = await page.locator('#counts').textContent();
+      res.br = await page.evaluate(() => window.e2eePeer.report());
+      await page.close();
+      await ex.done;
+    } finally { ex.kill(); }
+    res.example.gst = lastNumber(ex.lines, /^gst decoded (\d+)/);
+    return res;
+  }
+  const common = ['--janus', ctx.janus.url, '--room', String(2000 + (++ctx.rooms)), '--codec', c.codec, '--passphrase', PASS_A];
+  let published;
+  const up = new Promise((resolve) => { published = resolve; });
+  const pub = runExample('janus-videoroom.py', ['publish', '--create', '--duration', String(MEDIA_MS / 1000 + 8), ...common], (line) => {
+    if (/^published /.test(line)) published(line);
+  });
+  try {
+    res.example.published = await up;
+    const sub = runExample('janus-videoroom.py', ['subscribe', '--no-display', '--duration', String(MEDIA_MS / 1000 + 1), ...common]);
+    try { await sub.done; } finally { sub.kill(); }
+    res.example.subscribed = sub.lines.find((l) => /^subscribed /.test(l));
+    res.example.decoded = lastNumber(sub.lines, /^decoded (\d+)/);
+    res.example.states = sub.lines.filter((l) => /e2eedecrypt is now/.test(l));
+    await pub.done;
+    res.example.sent = lastNumber(pub.lines, /^sent (\d+)/);
+  } finally { pub.kill(); }
+  return res;
+}
+
+function checkExample(checks, c, res) {
+  const ex = res.example;
+  if (c.example === 'browser-call') {
+    checks.atLeast(res.br.inbound.video?.framesDecoded ?? 0, MIN_VIDEO_FRAMES, 'the example\'s page: frames decoded with LiveKit\'s worker');
+    checks.exactly(barsMatch(res.br.bars), 7, 'the example\'s page: SMPTE bars');
+    checks.exactly(res.br.workerErrors.length, 0, 'the example\'s page: worker errors');
+    checks.atLeast(ex.gst, MIN_VIDEO_FRAMES, 'browser-call.py: pictures decoded from the page');
+  } else {
+    checks.that(/e2ee: True/.test(ex.published ?? ''), `janus-videoroom.py publish: ${ex.published}`);
+    checks.that(!!ex.subscribed, `janus-videoroom.py subscribe: ${ex.subscribed}`);
+    checks.atLeast(ex.decoded, MIN_VIDEO_FRAMES, 'subscriber: pictures decoded');
+    checks.that(ex.states.some((l) => /is now ok/.test(l)), `subscriber: ${ex.states.join('; ')}`);
+    checks.atLeast(ex.sent, MIN_VIDEO_FRAMES, 'publisher: frames encrypted');
+  }
+}
+
 // -- what each case asserts ------------------------------------------------
 
 function gstDecryptStates(gr) {
@@ -356,6 +445,10 @@ function checkIce(checks, res) {
 
 function evaluate(c, res) {
   const checks = new Checks();
+  if (c.example) {
+    checkExample(checks, c, res);
+    return { checks, ice: c.example === 'browser-call' ? checkIce(checks, res) : 'see the example\'s own output' };
+  }
   if (c.janus === 'refuse') {
     checks.that(res.janus.refused?.code === 433, `janus: publisher without "e2ee": true refused (${JSON.stringify(res.janus.refused)})`);
     checks.that(res.janus.accepted === true, 'janus: the same offer with "e2ee": true accepted by that room');
@@ -381,6 +474,8 @@ function evaluate(c, res) {
 }
 
 function counts(c, res) {
+  if (c.example === 'browser-call') return `page decoded ${res.br?.inbound.video?.framesDecoded ?? 0}, browser-call.py decoded ${res.example.gst}`;
+  if (c.example) return `publisher encrypted ${res.example.sent}, subscriber decoded ${res.example.decoded}`;
   if (c.janus === 'refuse') return `without "e2ee": ${JSON.stringify(res.janus.refused)}; with it: accepted ${res.janus.accepted}`;
   const { br, gr } = res;
   if (!br || !gr) return '';
@@ -420,7 +515,8 @@ async function main() {
     const began = Date.now();
     let line;
     try {
-      const res = await withTimeout(c.janus ? janusCall(ctx, c) : directCall(ctx, c), CASE_TIMEOUT_MS, c.name);
+      const run = c.example ? exampleCall : c.janus ? janusCall : directCall;
+      const res = await withTimeout(run(ctx, c), CASE_TIMEOUT_MS, c.name);
       const { checks, ice } = evaluate(c, res);
       const ok = checks.passed;
       if (ok) passed++; else failed++;

@@ -126,6 +126,7 @@ class Peer:
         {"passphrase": s, "key": hex, "key-index": i, "participant-id": p}}
         the elements' own properties (their provider shared over the bus)
       keyframeInterval: frames between natural key frames (default 300)
+      display: bool (also show what is received: autovideosink/autoaudiosink)
       janus: bool (publisher/subscriber of Janus: RTCP feedback as Janus)
     """
 
@@ -297,20 +298,28 @@ class Peer:
         caps = pad.get_current_caps() or pad.query_caps(None)
         s = caps.get_structure(0)
         encoding = s.get_string("encoding-name").upper()
+        display = self.config.get("display", False)
         if encoding == "OPUS":
             line = ("queue ! rtpopusdepay ! e2eedecrypt name=dec ! opusdec "
                     "! audioconvert ! audioresample "
                     "! audio/x-raw,format=S16LE,rate=48000,channels=1 "
-                    "! appsink name=sink emit-signals=true sync=false")
+                    + ("! tee name=show ! queue ! " if display else "! ") +
+                    "appsink name=sink emit-signals=true sync=false")
+            if display:
+                line += (" show. ! queue ! audioconvert ! audioresample "
+                         "! autoaudiosink")
             kind = "audio"
         else:
             codec = next(c for c in VIDEO_CODECS.values()
                          if c["encoding"] == encoding)
             line = ("queue ! %s ! e2eedecrypt name=dec ! %s ! videoconvert "
                     "! video/x-raw,format=RGB "
-                    "! appsink name=sink emit-signals=true sync=false "
-                    "max-buffers=2 drop=true"
-                    % (codec["depay"], codec["dec"]))
+                    % (codec["depay"], codec["dec"]) +
+                    ("! tee name=show ! queue ! " if display else "! ") +
+                    "appsink name=sink emit-signals=true sync=false "
+                    "max-buffers=2 drop=true")
+            if display:
+                line += " show. ! queue ! videoconvert ! autovideosink"
             kind = "video"
         branch = Gst.parse_bin_from_description(line, True)
         decryptor = branch.get_by_name("dec")

@@ -5,7 +5,8 @@
 # changed, then runs one group of cases inside a network namespace of its
 # own (tests/netns/run-in-netns.sh).
 #
-#   run-browser-tests.sh --npm-dir BUILD/npm --group media|keys|janus|keyframe \
+#   run-browser-tests.sh --npm-dir BUILD/npm \
+#       --group media|keys|janus|examples|keyframe \
 #       [--timeout SECONDS] [browser-tests.mjs options]
 #
 # Exit status 77 (meson's "skipped"), with the reason, when something the
@@ -59,7 +60,7 @@ if [ "$group" != keyframe ]; then
   done
   chromium="${E2EE_CHROMIUM:-/usr/bin/chromium}"
   [ -x "$chromium" ] || skip "$chromium is missing (Debian package chromium)"
-  if [ "$group" = janus ]; then
+  if [ "$group" = janus ] || [ "$group" = examples ]; then
     command -v janus >/dev/null 2>&1 || skip "janus is missing (Debian package janus)"
   fi
 

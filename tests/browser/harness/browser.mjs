@@ -47,7 +47,8 @@ function serveStatic(npmDir, extraDirs) {
 
 // Starts the page server and Chromium. Returns { newPeer(), close(), version }.
 // npmDir holds node_modules with livekit-client and playwright-core.
-export async function launchBrowser({ npmDir, log = () => {}, extraDirs = {} }) {
+export async function launchBrowser({ npmDir: npmDirGiven, log = () => {}, extraDirs = {} }) {
+  const npmDir = path.resolve(npmDirGiven);
   const { chromium } = await import(path.join(npmDir, 'node_modules', 'playwright-core', 'index.mjs'));
   const server = await serveStatic(npmDir, extraDirs);
   const origin = `http://127.0.0.1:${server.address().port}`;
@@ -81,8 +82,17 @@ export async function launchBrowser({ npmDir, log = () => {}, extraDirs = {} }) 
     };
   }
 
+  // Any page, for examples that serve their own (pipelines/webrtc/).
+  async function openPage(url, label = 'page') {
+    const page = await browser.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') log(`${label} console.error: ${m.text()}`); });
+    page.on('pageerror', (e) => log(`${label} page error: ${e.message}`));
+    await page.goto(url);
+    return page;
+  }
+
   return {
-    version, origin, newPeer,
+    version, origin, newPeer, openPage,
     async close() { await browser.close().catch(() => {}); server.close(); },
   };
 }

@@ -66,20 +66,7 @@ if [ "$group" != keyframe ]; then
 
   # npm ci installs exactly what package-lock.json pins, again only when the
   # lock file changed. Groups run in parallel: one installs, the others wait.
-  mkdir -p "$npm_dir"
-  exec 9>"$npm_dir/.lock"
-  flock -w 300 9 || { echo "npm ci: could not lock $npm_dir" >&2; exit 1; }
-  if ! cmp -s "$here/package-lock.json" "$npm_dir/package-lock.json" ||
-      [ ! -f "$npm_dir/node_modules/livekit-client/package.json" ] ||
-      [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ]; then
-    cp "$here/package.json" "$here/package-lock.json" "$npm_dir/"
-    echo "npm ci (livekit-client, playwright-core from package-lock.json) in $npm_dir"
-    (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error) || {
-      echo "npm ci failed: cannot install the pinned npm packages" >&2
-      exit 1
-    }
-  fi
-  flock -u 9
+  "$here/../npm-ci.sh" "$here" "$npm_dir" livekit-client playwright-core
   cmd=(node "$here/browser-tests.mjs" --npm-dir "$npm_dir" --group "$group")
 else
   cmd=(/usr/bin/python3 "$here/keyframe_recovery.py")

@@ -121,51 +121,35 @@ async function setKey(key) {
   });
 }
 
-function attachSender(sender, kind, codec) {
+// Hands a sender's or receiver's encoded frames to the worker, as
+// E2EEManager.handleSender/handleReceiver do. The codec goes to receivers
+// always (E2EEManager takes it from trackInfo), to senders only for H.264.
+function attachTransform(operation, senderOrReceiver, kind, codec) {
   if (state.cfg.api === 'none') return;
-  const trackId = `local-${kind}`;
-  // E2EEManager gives the codec to senders only for H.264/H.265.
-  const senderCodec = codec === 'h264' ? 'h264' : undefined;
+  const encode = operation === 'encode';
+  const trackId = encode ? `local-${kind}` : `remote-${kind}-${state.transforms.length}`;
+  const options = {
+    kind: operation,
+    participantIdentity: encode ? state.cfg.identity : state.cfg.remote,
+    trackId,
+    codec: encode ? (codec === 'h264' ? 'h264' : undefined) : (kind === 'video' ? codec : undefined),
+    hasPacketTrailer: false,
+  };
   if (state.cfg.api === 'script-transform') {
-    sender.transform = new RTCRtpScriptTransform(state.worker, {
-      kind: 'encode', participantIdentity: state.cfg.identity, trackId,
-      codec: senderCodec, hasPacketTrailer: false,
-    });
+    senderOrReceiver.transform = new RTCRtpScriptTransform(state.worker, options);
   } else {
-    const { readable, writable } = sender.createEncodedStreams();
+    const { readable, writable } = senderOrReceiver.createEncodedStreams();
+    const { kind: _, ...data } = options;
     state.worker.postMessage({
-      kind: 'encode',
-      data: {
-        readableStream: readable, writableStream: writable, trackId,
-        codec: senderCodec, participantIdentity: state.cfg.identity, hasPacketTrailer: false,
-      },
+      kind: operation,
+      data: { ...data, readableStream: readable, writableStream: writable },
     }, [readable, writable]);
   }
-  state.transforms.push(`encode ${kind} (${state.cfg.api})`);
+  state.transforms.push(`${operation} ${kind} (${state.cfg.api})`);
 }
 
-function attachReceiver(receiver, kind, codec) {
-  if (state.cfg.api === 'none') return;
-  const trackId = `remote-${kind}-${state.transforms.length}`;
-  // Receivers always get the codec (E2EEManager takes it from trackInfo).
-  const receiverCodec = kind === 'video' ? codec : undefined;
-  if (state.cfg.api === 'script-transform') {
-    receiver.transform = new RTCRtpScriptTransform(state.worker, {
-      kind: 'decode', participantIdentity: state.cfg.remote, trackId,
-      codec: receiverCodec, hasPacketTrailer: false,
-    });
-  } else {
-    const { readable, writable } = receiver.createEncodedStreams();
-    state.worker.postMessage({
-      kind: 'decode',
-      data: {
-        readableStream: readable, writableStream: writable, trackId,
-        codec: receiverCodec, participantIdentity: state.cfg.remote, hasPacketTrailer: false,
-      },
-    }, [readable, writable]);
-  }
-  state.transforms.push(`decode ${kind} (${state.cfg.api})`);
-}
+const attachSender = (sender, kind, codec) => attachTransform('encode', sender, kind, codec);
+const attachReceiver = (receiver, kind, codec) => attachTransform('decode', receiver, kind, codec);
 
 // -- local media: known bars and a known tone -----------------------------
 

@@ -376,16 +376,25 @@ class Peer:
         del self.video_bars[:-3]
 
     def tone(self):
-        """The audio's frequency from its zero crossings over the last
-        second, and its RMS level (0..32767)."""
+        """The audio's frequency over the last second, from its crossings of
+        a quarter of its peak level (with hysteresis, so that noise near
+        zero is not counted), and its RMS level (0..32767)."""
         samples = self.audio_samples
         if len(samples) < 4800:
             return 0.0, 0.0
-        crossings = sum(1 for a, b in zip(samples, samples[1:])
-                        if (a < 0) != (b < 0))
+        peak = max(max(samples), -min(samples))
+        threshold = peak // 4
+        if threshold == 0:
+            return 0.0, 0.0
+        level, swings = 0, 0
+        for v in samples:
+            if v > threshold and level <= 0:
+                level, swings = 1, swings + 1
+            elif v < -threshold and level >= 0:
+                level, swings = -1, swings + 1
         seconds = len(samples) / 48000.0
         rms = (sum(v * v for v in samples) / len(samples)) ** 0.5
-        return crossings / 2.0 / seconds, rms
+        return swings / 2.0 / seconds, rms
 
     # -- signalling ---------------------------------------------------------
 

@@ -25,6 +25,14 @@ packages=(
   gobject-introspection libgirepository1.0-dev
   python3 python3-gi gir1.2-glib-2.0 gir1.2-gstreamer-1.0
 )
+# The browser suite (tests/browser/) and pipelines/webrtc/: real WebRTC calls
+# between Chromium running LiveKit's worker and a webrtcbin peer (ICE:
+# gstreamer1.0-nice; PyGObject's GstWebRTC/GstSdp/GstVideo), through Janus;
+# each in a network namespace made with iproute2 and util-linux's unshare.
+packages+=(
+  chromium janus gstreamer1.0-nice gir1.2-gst-plugins-base-1.0
+  gir1.2-gst-plugins-bad-1.0 iproute2
+)
 # The interop suite and the benchmark run LiveKit's own client code in
 # Node.js. A machine that already has a node (NodeSource's, say) keeps it.
 node_needed=1
@@ -110,6 +118,21 @@ element x264enc             gstreamer1.0-plugins-ugly
 element avdec_h264          gstreamer1.0-libav
 element avdec_h265          gstreamer1.0-libav
 element textoverlay         gstreamer1.0-x
+element webrtcbin           gstreamer1.0-plugins-bad
+element dtlssrtpenc         gstreamer1.0-plugins-bad
+element dtlssrtpdec         gstreamer1.0-plugins-bad
+element sctpenc             gstreamer1.0-plugins-bad
+element sctpdec             gstreamer1.0-plugins-bad
+element rtpbin              gstreamer1.0-plugins-good
+element nicesrc             gstreamer1.0-nice
+element nicesink            gstreamer1.0-nice
+gi      GstWebRTC-1.0       gir1.2-gst-plugins-bad-1.0
+gi      GstSdp-1.0          gir1.2-gst-plugins-base-1.0
+gi      GstVideo-1.0        gir1.2-gst-plugins-base-1.0
+command chromium            chromium
+command janus               janus
+command ip                  iproute2
+command unshare             util-linux
 '
 if [ $node_needed = 1 ]; then
   needs+='

@@ -880,6 +880,102 @@ setup_keys (Bridge * bridge, JsonObject * request, GError ** error)
   return TRUE;
 }
 
+/* Data packets, through the provider's data API as an application's data
+ * channel uses it. "encrypt-data": each of "messages" {"hex"} gives
+ * {"ivHex", "keyIndex", "ciphertextHex"} (LiveKit's EncryptedPacket
+ * fields); "decrypt-data": each {"ivHex", "keyIndex", "ciphertextHex"}
+ * gives {"plainHex"}, or {"plainHex": null, "error"} when refused. */
+
+static gboolean
+append_encrypted_data (Bridge * bridge, JsonObject * message, GString * out,
+    GError ** error)
+{
+  GBytes *plain = bytes_from_hex (member_string (message, "hex"), error);
+  GBytes *iv = NULL;
+  GBytes *ciphertext = NULL;
+  guint key_index = 0;
+  gboolean ok;
+
+  if (plain == NULL)
+    return FALSE;
+  ok = e2ee_key_provider_encrypt_data (bridge->provider,
+      bridge->participant_id, g_bytes_get_data (plain, NULL),
+      g_bytes_get_size (plain), &iv, &key_index, &ciphertext, error);
+  g_bytes_unref (plain);
+  if (!ok)
+    return FALSE;
+  g_string_append (out, "{\"ivHex\":\"");
+  append_hex (out, g_bytes_get_data (iv, NULL), g_bytes_get_size (iv));
+  g_string_append_printf (out, "\",\"keyIndex\":%u,\"ciphertextHex\":\"",
+      key_index);
+  append_hex (out, g_bytes_get_data (ciphertext, NULL),
+      g_bytes_get_size (ciphertext));
+  g_string_append (out, "\"}");
+  g_bytes_unref (iv);
+  g_bytes_unref (ciphertext);
+  return TRUE;
+}
+
+static gboolean
+append_decrypted_data (Bridge * bridge, JsonObject * message, GString * out,
+    GError ** error)
+{
+  GBytes *iv = bytes_from_hex (member_string (message, "ivHex"), error);
+  GBytes *ciphertext = NULL;
+  GBytes *plain = NULL;
+  GError *refused = NULL;
+
+  if (iv != NULL)
+    ciphertext = bytes_from_hex (member_string (message, "ciphertextHex"),
+        error);
+  if (ciphertext != NULL)
+    plain = e2ee_key_provider_decrypt_data (bridge->provider,
+        bridge->participant_id, g_bytes_get_data (iv, NULL),
+        g_bytes_get_size (iv), member_int (message, "keyIndex", 0),
+        g_bytes_get_data (ciphertext, NULL), g_bytes_get_size (ciphertext),
+        &refused);
+  if (ciphertext != NULL && plain != NULL) {
+    g_string_append (out, "{\"plainHex\":\"");
+    append_hex (out, g_bytes_get_data (plain, NULL), g_bytes_get_size (plain));
+    g_string_append (out, "\"}");
+  } else if (ciphertext != NULL) {
+    g_string_append (out, "{\"plainHex\":null,\"error\":");
+    append_json_string (out, refused->message);
+    g_string_append (out, "}");
+    g_error_free (refused);
+  }
+  if (plain != NULL)
+    g_bytes_unref (plain);
+  if (ciphertext != NULL)
+    g_bytes_unref (ciphertext);
+  if (iv != NULL)
+    g_bytes_unref (iv);
+  return ciphertext != NULL;
+}
+
+static gboolean
+run_data_request (Bridge * bridge, JsonObject * request, gboolean encrypt,
+    GString * out, GError ** error)
+{
+  JsonArray *messages = member_array (request, "messages");
+  guint i;
+
+  if (!setup_keys (bridge, request, error))
+    return FALSE;
+  g_string_append (out, ",\"messages\":[");
+  for (i = 0; messages != NULL && i < json_array_get_length (messages); i++) {
+    JsonObject *message = json_array_get_object_element (messages, i);
+
+    if (i > 0)
+      g_string_append_c (out, ',');
+    if (encrypt ? !append_encrypted_data (bridge, message, out, error) :
+        !append_decrypted_data (bridge, message, out, error))
+      return FALSE;
+  }
+  g_string_append_c (out, ']');
+  return TRUE;
+}
+
 static gboolean
 run_request (JsonObject * request, GString * out, GError ** error)
 {
@@ -888,13 +984,21 @@ run_request (JsonObject * request, GString * out, GError ** error)
   const gchar *engine = member_string (request, "engine");
   gboolean ok;
 
+  bridge.participant_id = g_strdup (member_string (request, "participant"));
+  if (g_strcmp0 (op, "encrypt-data") == 0 ||
+      g_strcmp0 (op, "decrypt-data") == 0) {
+    ok = run_data_request (&bridge, request,
+        g_strcmp0 (op, "encrypt-data") == 0, out, error);
+    bridge_clear (&bridge);
+    return ok;
+  }
   bridge.encrypt = g_strcmp0 (op, "encrypt") == 0;
   if (!bridge.encrypt && g_strcmp0 (op, "decrypt") != 0) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "\"op\" must be encrypt or decrypt");
+        "\"op\" must be encrypt, decrypt, encrypt-data or decrypt-data");
+    g_free (bridge.participant_id);
     return FALSE;
   }
-  bridge.participant_id = g_strdup (member_string (request, "participant"));
   ok = setup_keys (&bridge, request, error);
   if (ok && g_strcmp0 (engine, "core") == 0)
     ok = setup_core (&bridge, request, error);

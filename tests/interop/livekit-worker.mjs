@@ -135,6 +135,7 @@ export class LiveKitCryptor {
     this.events = [];
     this.inflight = new Set();
     this.tracks = 0;
+    this.dataRequests = 0;
     this.context = this.makeWorkerScope();
     lk.workerScript.runInContext(this.context);
     if (typeof this.context.onmessage !== 'function')
@@ -192,7 +193,11 @@ export class LiveKitCryptor {
     if (kind === 'error') {
       const text = String(data?.error?.message ?? data?.error);
       const reason = text.split(':')[0];
-      this.events.push({ kind, reason, message: text });
+      this.events.push({ kind, reason, message: text, uuid: data?.uuid });
+    } else if (kind === 'encryptDataResponse' ||
+        kind === 'decryptDataResponse') {
+      this.events.push({ kind, uuid: data.uuid, payload: data.payload,
+        iv: data.iv, keyIndex: data.keyIndex });
     } else if (kind === 'ratchetKey') {
       this.events.push({ kind, keyIndex: data.keyIndex,
         participant: data.participantIdentity });
@@ -309,6 +314,42 @@ export class LiveKitCryptor {
     if (t.output.length !== before + 1)
       throw new Error('LiveKit emitted more than one frame for one frame');
     return new Uint8Array(t.output[before].data.slice(0));
+  }
+
+  /**
+   * Encrypts a data-channel payload as E2EEManager.encryptData() does
+   * (LiveKit's DataCryptor: 'encryptDataRequest' for the local
+   * participant). Returns { payload, iv, keyIndex } as EncryptedPacket
+   * carries them, or { error } with the worker's message.
+   */
+  async encryptData ({ participant, payload }) {
+    return this.dataRequest('encryptDataRequest', {
+      payload: new Uint8Array(payload), participantIdentity: participant,
+    });
+  }
+
+  /**
+   * Decrypts an EncryptedPacket's fields as RTCEngine does for a received
+   * DataPacket ('decryptDataRequest' with the sender's identity). Returns
+   * { payload } or { error }.
+   */
+  async decryptData ({ participant, iv, keyIndex, payload }) {
+    return this.dataRequest('decryptDataRequest', {
+      payload: new Uint8Array(payload), iv: new Uint8Array(iv),
+      participantIdentity: participant, keyIndex,
+    });
+  }
+
+  async dataRequest (kind, data) {
+    const uuid = `data-${++this.dataRequests}`;
+    await this.post(kind, { uuid, ...data });
+    const answer = this.events.find((e) => e.uuid === uuid);
+    if (!answer)
+      return { error: `LiveKit worker did not answer ${kind}` };
+    if (answer.kind === 'error')
+      return { error: answer.message };
+    return { payload: new Uint8Array(answer.payload),
+      iv: answer.iv && new Uint8Array(answer.iv), keyIndex: answer.keyIndex };
   }
 
   /** Error events (CryptorError reasons) posted since index `from`. */

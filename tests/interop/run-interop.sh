@@ -39,18 +39,9 @@ if [ "$node_major" -lt 18 ]; then
   exit 77
 fi
 
-# npm ci installs exactly what package-lock.json pins. It runs again only
-# when the lock file changed since the last install into this build dir.
-mkdir -p "$npm_dir"
-if ! cmp -s "$here/package-lock.json" "$npm_dir/package-lock.json" ||
-    [ ! -f "$npm_dir/node_modules/livekit-client/package.json" ]; then
-  cp "$here/package.json" "$here/package-lock.json" "$npm_dir/"
-  echo "npm ci (livekit-client from package-lock.json) in $npm_dir"
-  (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error) || {
-    echo "npm ci failed: cannot install the pinned livekit-client" >&2
-    exit 1
-  }
-fi
+# npm ci installs exactly what package-lock.json pins, again only when the
+# lock file changed since the last install into this build dir.
+"$here/../npm-ci.sh" "$here" "$npm_dir" livekit-client
 
 exec node "$here/interop.mjs" --bridge "$bridge" \
   --node-modules "$npm_dir/node_modules" "${rest[@]}"

@@ -181,8 +181,10 @@ trap 'rm -rf "$registry_dir"' EXIT
 has () {
   case "$1" in
     element)
+      # --exists alone also asks for a plugin version >= GStreamer's own,
+      # which libnice's plugin (0.1.x) is not.
       GST_REGISTRY_1_0="$registry_dir/registry.bin" \
-        gst-inspect-1.0 --exists "$2" 2>/dev/null ;;
+        gst-inspect-1.0 --exists --atleast-version=0.0.0 "$2" 2>/dev/null ;;
     command) command -v "$2" >/dev/null 2>&1 ;;
     pc) pkg-config --exists "$2" 2>/dev/null ;;
     python) /usr/bin/python3 -c "import $2" 2>/dev/null ;;

@@ -46,9 +46,11 @@
 
 #include "e2ee-key-provider-private.h"
 #include "e2ee-enum-types.h"
+#include "e2ee-key-material.h"
 
 #include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DEFAULT_SHARED_KEY TRUE
 #define DEFAULT_RATCHET_SALT E2EE_DEFAULT_RATCHET_SALT
@@ -864,6 +866,51 @@ e2ee_key_provider_set_passphrase (E2eeKeyProvider * provider,
 
   return set_material (provider, participant_id, (const guint8 *) passphrase,
       strlen (passphrase), TRUE, key_index, make_current, error);
+}
+
+/**
+ * e2ee_key_provider_set_key_from_file:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @path: (type filename): a key file: raw key material, as bytes or as hex
+ *   digits (see e2ee_key_material_new_from_file())
+ * @key_index: the key index; the key goes to slot @key_index modulo
+ *   #E2eeKeyProvider:key-ring-size
+ * @make_current: whether encryptors start using this key now
+ * @error: return location for a #GError, or %NULL
+ *
+ * e2ee_key_provider_set_key() with the material of a key file, which is
+ * read straight into guarded memory. A file that group or others may read
+ * is used, with a warning: keep key files mode 0600.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set (the errors of
+ *   e2ee_key_material_new_from_file() and e2ee_key_provider_set_key())
+ */
+gboolean
+e2ee_key_provider_set_key_from_file (E2eeKeyProvider * provider,
+    const gchar * participant_id, const gchar * path, guint key_index,
+    gboolean make_current, GError ** error)
+{
+  GBytes *material;
+  guint mode = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  material = e2ee_key_material_new_from_file (path, &mode, error);
+  if (material == NULL)
+    return FALSE;
+  if (mode & (S_IRGRP | S_IROTH))
+    g_warning ("E2eeKeyProvider: key file %s is readable by group or others "
+        "(mode %04o); restrict it with chmod 600", path, mode);
+
+  ok = set_material (provider, participant_id, g_bytes_get_data (material,
+          NULL), g_bytes_get_size (material), FALSE, key_index, make_current,
+      error);
+  g_bytes_unref (material);
+  return ok;
 }
 
 /* A new reference to the key in the slot of @key_index, or NULL. */

@@ -69,6 +69,14 @@ gboolean e2ee_key_provider_set_passphrase       (E2eeKeyProvider * provider,
                                                  GError ** error);
 
 E2EE_API
+gboolean e2ee_key_provider_set_key_from_file    (E2eeKeyProvider * provider,
+                                                 const gchar * participant_id,
+                                                 const gchar * path,
+                                                 guint key_index,
+                                                 gboolean make_current,
+                                                 GError ** error);
+
+E2EE_API
 GBytes *e2ee_key_provider_ratchet_key           (E2eeKeyProvider * provider,
                                                  const gchar * participant_id,
                                                  guint key_index,

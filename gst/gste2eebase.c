@@ -24,17 +24,11 @@
 
 #include "gste2eebase.h"
 #include "gste2eecontext.h"
+#include "gste2eekeyprops.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <glib/gstdio.h>
-#include <sodium.h>
-
-GST_DEBUG_CATEGORY_STATIC (gst_e2ee_base_debug);
+GST_DEBUG_CATEGORY (gst_e2ee_base_debug);
 #define GST_CAT_DEFAULT gst_e2ee_base_debug
 
 /* Any stream: the codec rule comes from the caps' media type (see
@@ -57,11 +51,13 @@ enum
   PROP_PARTICIPANT_ID,
   PROP_ENABLED,
   PROP_KEY_INDEX,
-  PROP_PASSPHRASE,
+  PROP_PASSPHRASE,              /* these three: gste2eekeyprops.c */
   PROP_KEY,
   PROP_KEY_FILE,
   PROP_STATS,
 };
+G_STATIC_ASSERT (PROP_KEY == PROP_PASSPHRASE + 1
+    && PROP_KEY_FILE == PROP_PASSPHRASE + 2);
 
 #define DEFAULT_KEY_PROVIDER NULL
 #define DEFAULT_PARTICIPANT_ID NULL
@@ -69,20 +65,10 @@ enum
 #define DEFAULT_KEY_INDEX -1
 #define MAX_KEY_INDEX (E2EE_MAX_KEY_RING_SIZE - 1)
 
-/* Key files hold a passphrase-sized secret, not media. */
-#define MAX_KEY_FILE_SIZE 4096
-
 #define STATS_STRUCTURE_NAME "application/x-e2ee-stats"
 #define STATE_MESSAGE_NAME "e2ee-state-changed"
 
 #define N_STATES (E2EE_STATE_INTERNAL_ERROR + 1)
-
-typedef enum
-{
-  PENDING_KEY_NONE,
-  PENDING_KEY_PASSPHRASE,       /* NUL-terminated UTF-8, PBKDF2 */
-  PENDING_KEY_RAW,              /* raw bytes, HKDF */
-} PendingKeyKind;
 
 /* What prepare_output_buffer decided for the buffer in flight; transform
  * acts on the same decision, so toggling "enabled" between the two calls
@@ -125,9 +111,7 @@ typedef struct
   gint key_index;
   gboolean enabled;
   gint config_serial;           /* see config_changed */
-  PendingKeyKind pending_kind;
-  guint8 *pending_material;     /* sodium_malloc'd; wiped when applied */
-  gsize pending_len;
+  GstE2eeKeyProps key_props;    /* the key property not yet applied */
   GstE2eeStats stats;
 
   /* Streaming thread only. */
@@ -183,10 +167,6 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
 
   e2ee_context_init_debug ();
-  /* Key properties go straight into sodium_malloc'd memory, which needs
-   * libsodium initialised (it is idempotent and thread-safe). */
-  if (sodium_init () < 0)
-    g_error ("libsodium could not be initialised");
 
   gobject_class->set_property = gst_e2ee_base_set_property;
   gobject_class->get_property = gst_e2ee_base_get_property;
@@ -250,47 +230,7 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
 
-  /**
-   * GstE2eeBase:passphrase:
-   *
-   * Key material derived with PBKDF2 (LiveKit's passphrase keys). Set into
-   * the provider at key-index for participant-id and made current.
-   * Write-only: it can never be read back, and is never logged.
-   */
-  g_object_class_install_property (gobject_class, PROP_PASSPHRASE,
-      g_param_spec_string ("passphrase", "Passphrase",
-          "Passphrase key material (PBKDF2); write-only", NULL,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  /**
-   * GstE2eeBase:key:
-   *
-   * Raw key material derived with HKDF (LiveKit's raw keys), as a
-   * #GstBuffer; gst-launch-1.0 parses a hex string into one. Set into the
-   * provider at key-index for participant-id and made current. Write-only.
-   */
-  g_object_class_install_property (gobject_class, PROP_KEY,
-      g_param_spec_boxed ("key", "Key",
-          "Raw key material (HKDF), hex on the command line; write-only",
-          GST_TYPE_BUFFER,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  /**
-   * GstE2eeBase:key-file:
-   *
-   * A file holding raw key material (HKDF): the file's bytes, or, when the
-   * file is all hex digits (trailing white space ignored), the bytes they
-   * spell. A file readable by group or others is used but warned about.
-   * Write-only.
-   */
-  g_object_class_install_property (gobject_class, PROP_KEY_FILE,
-      g_param_spec_string ("key-file", "Key file",
-          "Path of a file with raw key material (bytes, or hex text); "
-          "should be mode 0600; write-only", NULL,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
+  gst_e2ee_key_props_install (gobject_class, PROP_PASSPHRASE);
 
   /**
    * GstE2eeBase:stats:
@@ -364,247 +304,17 @@ gst_e2ee_base_init (GstE2eeBase * self)
   priv->annexb_out = g_byte_array_new ();
 }
 
-/* ---- key material: only in sodium memory, wiped after use ---- */
-
-static guint8 *
-secure_dup (const guint8 * data, gsize len)
-{
-  guint8 *copy = sodium_malloc (len + 1);
-
-  if (copy == NULL)
-    return NULL;
-  memcpy (copy, data, len);
-  copy[len] = '\0';             /* lets a passphrase be used as a string */
-  return copy;
-}
-
-static void
-secure_free (guint8 * data, gsize len)
-{
-  if (data == NULL)
-    return;
-  sodium_memzero (data, len + 1);
-  sodium_free (data);
-}
-
-/* Call with the object lock held. Takes ownership of @material. */
-static void
-replace_pending_key (GstE2eeBase * self, PendingKeyKind kind,
-    guint8 * material, gsize len)
-{
-  GstE2eeBasePrivate *priv = GET_PRIV (self);
-
-  secure_free (priv->pending_material, priv->pending_len);
-  priv->pending_kind = material != NULL ? kind : PENDING_KEY_NONE;
-  priv->pending_material = material;
-  priv->pending_len = material != NULL ? len : 0;
-}
+/* ---- the key properties (gste2eekeyprops.c) ---- */
 
 /* Puts a pending key property into the provider, if there is one yet;
- * otherwise the key waits (in sodium memory) until the provider is known. */
+ * otherwise the key waits (in guarded memory) until the provider is known. */
 static void
 apply_pending_key (GstE2eeBase * self)
 {
   GstE2eeBasePrivate *priv = GET_PRIV (self);
-  E2eeKeyProvider *provider;
-  PendingKeyKind kind;
-  guint8 *material;
-  gsize len;
-  gchar *participant_id;
-  guint index;
-  GError *error = NULL;
-  gboolean ok;
 
-  GST_OBJECT_LOCK (self);
-  if (priv->provider == NULL || priv->pending_kind == PENDING_KEY_NONE) {
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-  provider = g_object_ref (priv->provider);
-  kind = priv->pending_kind;
-  material = priv->pending_material;
-  len = priv->pending_len;
-  priv->pending_kind = PENDING_KEY_NONE;
-  priv->pending_material = NULL;
-  priv->pending_len = 0;
-  participant_id = g_strdup (priv->participant_id);
-  index = priv->key_index < 0 ? 0 : priv->key_index;
-  GST_OBJECT_UNLOCK (self);
-
-  if (kind == PENDING_KEY_PASSPHRASE)
-    ok = e2ee_key_provider_set_passphrase (provider, participant_id,
-        (const gchar *) material, index, TRUE, &error);
-  else
-    ok = e2ee_key_provider_set_key (provider, participant_id, material, len,
-        index, TRUE, &error);
-
-  if (ok) {
-    GST_INFO_OBJECT (self, "%s set for participant %s index %u",
-        kind == PENDING_KEY_PASSPHRASE ? "passphrase" : "key",
-        GST_STR_NULL (participant_id), index);
-  } else {
-    GST_WARNING_OBJECT (self, "could not set the key for participant %s "
-        "index %u: %s", GST_STR_NULL (participant_id), index, error->message);
-    g_clear_error (&error);
-  }
-
-  secure_free (material, len);
-  g_free (participant_id);
-  g_object_unref (provider);
-}
-
-static void
-set_passphrase (GstE2eeBase * self, const gchar * passphrase)
-{
-  guint8 *material = NULL;
-  gsize len = 0;
-
-  if (passphrase != NULL) {
-    len = strlen (passphrase);
-    material = secure_dup ((const guint8 *) passphrase, len);
-  }
-
-  GST_OBJECT_LOCK (self);
-  replace_pending_key (self, PENDING_KEY_PASSPHRASE, material, len);
-  GST_OBJECT_UNLOCK (self);
-  apply_pending_key (self);
-}
-
-static void
-set_key_buffer (GstE2eeBase * self, GstBuffer * buffer)
-{
-  GstMapInfo map;
-  guint8 *material = NULL;
-  gsize len = 0;
-
-  if (buffer != NULL && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    len = map.size;
-    material = secure_dup (map.data, len);
-    gst_buffer_unmap (buffer, &map);
-  }
-
-  GST_OBJECT_LOCK (self);
-  replace_pending_key (self, PENDING_KEY_RAW, material, len);
-  GST_OBJECT_UNLOCK (self);
-  apply_pending_key (self);
-}
-
-static gboolean
-is_all_hex (const guint8 * data, gsize len)
-{
-  gsize i;
-
-  if (len == 0 || len % 2 != 0)
-    return FALSE;
-  for (i = 0; i < len; i++)
-    if (!g_ascii_isxdigit (data[i]))
-      return FALSE;
-  return TRUE;
-}
-
-/* Replaces @data (sodium memory, *len bytes) by the bytes its hex spells
- * when it is all hex digits once trailing white space is cut. */
-static guint8 *
-decode_if_hex (guint8 * data, gsize * len)
-{
-  gsize text_len = *len;
-  gsize bin_len = 0;
-  guint8 *bin;
-
-  while (text_len > 0 && g_ascii_isspace (data[text_len - 1]))
-    text_len--;
-  if (!is_all_hex (data, text_len))
-    return data;
-
-  bin = sodium_malloc (text_len / 2 + 1);
-  if (bin == NULL || sodium_hex2bin (bin, text_len / 2, (const char *) data,
-          text_len, NULL, &bin_len, NULL) != 0) {
-    if (bin != NULL)
-      sodium_free (bin);
-    return data;
-  }
-
-  secure_free (data, *len);
-  *len = bin_len;
-  return bin;
-}
-
-static gboolean
-read_fully (int fd, guint8 * buf, gsize len)
-{
-  gsize done = 0;
-
-  while (done < len) {
-    gssize n = read (fd, buf + done, len - done);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return FALSE;
-    done += n;
-  }
-  return TRUE;
-}
-
-/* Reads a key file straight into sodium memory (no copy in the heap). */
-static guint8 *
-read_key_file (GstE2eeBase * self, const gchar * path, gsize * len)
-{
-  struct stat st;
-  guint8 *data = NULL;
-  int fd;
-
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0) {
-    GST_WARNING_OBJECT (self, "cannot open key file %s: %s", path,
-        g_strerror (errno));
-    return NULL;
-  }
-
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode) || st.st_size <= 0 ||
-      st.st_size > MAX_KEY_FILE_SIZE) {
-    GST_WARNING_OBJECT (self, "key file %s is not a regular file of 1 to %d "
-        "bytes", path, MAX_KEY_FILE_SIZE);
-    goto out;
-  }
-
-  if (st.st_mode & (S_IRGRP | S_IROTH))
-    GST_WARNING_OBJECT (self, "key file %s is readable by group or others "
-        "(mode %04o); restrict it with chmod 600", path,
-        (guint) (st.st_mode & 07777));
-
-  *len = st.st_size;
-  data = sodium_malloc (*len + 1);
-  if (data == NULL || !read_fully (fd, data, *len)) {
-    GST_WARNING_OBJECT (self, "cannot read key file %s", path);
-    secure_free (data, *len);
-    data = NULL;
-    goto out;
-  }
-  data[*len] = '\0';
-  data = decode_if_hex (data, len);
-
-out:
-  close (fd);
-  return data;
-}
-
-static void
-set_key_file (GstE2eeBase * self, const gchar * path)
-{
-  guint8 *material = NULL;
-  gsize len = 0;
-
-  if (path == NULL)
-    return;
-  material = read_key_file (self, path, &len);
-  if (material == NULL)
-    return;
-
-  GST_OBJECT_LOCK (self);
-  replace_pending_key (self, PENDING_KEY_RAW, material, len);
-  GST_OBJECT_UNLOCK (self);
-  apply_pending_key (self);
+  gst_e2ee_key_props_apply (&priv->key_props, GST_ELEMENT (self),
+      &priv->provider, &priv->participant_id, &priv->key_index);
 }
 
 /* ---- the configuration, as the streaming thread sees it ----
@@ -1461,8 +1171,10 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   ok = process_frame (self, in_map.data, in_map.size,
       frame_type_of (self, inbuf), out_map.data, out_map.size, &out_len,
       &error);
+  /* Nothing of a failed frame leaks through the pool's recycled buffers.
+   * A plain memset is not optimised away: the memory outlives this call. */
   if (!ok)
-    sodium_memzero (out_map.data, out_map.size);        /* nothing leaks */
+    memset (out_map.data, 0, out_map.size);
 
   unmap_frame (outbuf, &out_map);
   unmap_frame (inbuf, &in_map);
@@ -1562,13 +1274,11 @@ gst_e2ee_base_set_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_PASSPHRASE:
-      set_passphrase (self, g_value_get_string (value));
-      break;
     case PROP_KEY:
-      set_key_buffer (self, g_value_get_boxed (value));
-      break;
     case PROP_KEY_FILE:
-      set_key_file (self, g_value_get_string (value));
+      if (gst_e2ee_key_props_set_property (&priv->key_props,
+              GST_ELEMENT (self), pspec, value))
+        apply_pending_key (self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1624,7 +1334,7 @@ gst_e2ee_base_finalize (GObject * object)
   clear_stream_config (&priv->config);
   g_clear_object (&priv->provider);
   g_free (priv->participant_id);
-  replace_pending_key (self, PENDING_KEY_NONE, NULL, 0);
+  gst_e2ee_key_props_clear (&priv->key_props);
   g_byte_array_unref (priv->annexb_in);
   g_byte_array_unref (priv->annexb_out);
 

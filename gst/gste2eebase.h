@@ -15,6 +15,9 @@
 
 G_BEGIN_DECLS
 
+/* "e2eebase": the base and its helpers (key properties) log here. */
+G_GNUC_INTERNAL GST_DEBUG_CATEGORY_EXTERN (gst_e2ee_base_debug);
+
 #define GST_TYPE_E2EE_BASE (gst_e2ee_base_get_type ())
 G_GNUC_INTERNAL
 G_DECLARE_DERIVABLE_TYPE (GstE2eeBase, gst_e2ee_base, GST, E2EE_BASE,

@@ -25,6 +25,7 @@
 #include "gste2eebase.h"
 #include "gste2eecontext.h"
 #include "gste2eekeyprops.h"
+#include "gste2eenal.h"
 
 #include <string.h>
 
@@ -705,34 +706,6 @@ codec_from_caps (const GstStructure * s)
   return E2EE_CODEC_DATA;
 }
 
-/* avc/avc3 (H.264) and hvc1/hev1 (H.265) carry NAL units with a 1, 2 or 4
- * byte length prefix, whose size is in codec_data (avcC byte 4, hvcC byte
- * 21, low 2 bits, plus one). Returns 0 for Annex B byte-stream. */
-static guint
-nal_length_size_from_caps (const GstStructure * s, E2eeCodec codec)
-{
-  const gchar *format = gst_structure_get_string (s, "stream-format");
-  const GValue *value;
-  GstBuffer *codec_data;
-  GstMapInfo map;
-  guint size = 4;
-  gsize offset = codec == E2EE_CODEC_H264 ? 4 : 21;
-
-  if (format == NULL || g_str_equal (format, "byte-stream"))
-    return 0;
-
-  value = gst_structure_get_value (s, "codec_data");
-  if (value == NULL || !GST_VALUE_HOLDS_BUFFER (value))
-    return size;
-  codec_data = gst_value_get_buffer (value);
-  if (gst_buffer_map (codec_data, &map, GST_MAP_READ)) {
-    if (map.size > offset)
-      size = (map.data[offset] & 0x03) + 1;
-    gst_buffer_unmap (codec_data, &map);
-  }
-  return size;
-}
-
 static gboolean
 gst_e2ee_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GstCaps * outcaps)
@@ -749,9 +722,7 @@ gst_e2ee_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     return FALSE;
   }
 
-  priv->nal_length_size = 0;
-  if (codec == E2EE_CODEC_H264 || codec == E2EE_CODEC_H265)
-    priv->nal_length_size = nal_length_size_from_caps (s, codec);
+  priv->nal_length_size = gst_e2ee_nal_length_size_from_caps (s);
   if (priv->nal_length_size == 3) {
     GST_WARNING_OBJECT (self, "unsupported NAL length size 3");
     return FALSE;
@@ -764,104 +735,6 @@ gst_e2ee_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
   GST_DEBUG_OBJECT (self, "codec rule %d, NAL length size %u for %"
       GST_PTR_FORMAT, codec, priv->nal_length_size, incaps);
-  return TRUE;
-}
-
-/* ---- avc/hvc1 <-> Annex B ----
- *
- * LiveKit's frame format is defined on Annex B access units: the clear
- * header runs up to the first slice NAL unit as found by its start code,
- * and the AAD uses 4-byte start codes. So a length-prefixed AU is rewritten
- * to Annex B with 4-byte start codes before the cryptor sees it, and the
- * cryptor's result is split back into length-prefixed NAL units on its
- * start codes. That split is exact:
- *  - the clear NAL units keep the start codes we wrote, and a valid NAL
- *    unit never holds a start code nor ends in a zero byte;
- *  - after encryption, everything past the clear header is escaped
- *    (00 00 0x with x <= 3 gets a 03 inserted), so the ciphertext holds
- *    no start code and stays one NAL unit (the last one) up to the end of
- *    the frame, including a trailing key index of 0;
- *  - after decryption the NAL units are the original ones again.
- * (Only a frame with no slice at all is encrypted unescaped, under the VP8
- * rule; its ciphertext could hold a start code by chance, which would then
- * split that NAL unit.) */
-
-static const guint8 start_code[4] = { 0, 0, 0, 1 };
-
-static gboolean
-length_prefixed_to_annexb (const guint8 * in, gsize len, guint length_size,
-    GByteArray * out)
-{
-  gsize pos = 0;
-
-  g_byte_array_set_size (out, 0);
-  while (pos < len) {
-    gsize nal_len = 0;
-    guint i;
-
-    if (len - pos < length_size)
-      return FALSE;
-    for (i = 0; i < length_size; i++)
-      nal_len = (nal_len << 8) | in[pos + i];
-    pos += length_size;
-    if (nal_len > len - pos)
-      return FALSE;
-
-    g_byte_array_append (out, start_code, sizeof (start_code));
-    g_byte_array_append (out, in + pos, nal_len);
-    pos += nal_len;
-  }
-  return TRUE;
-}
-
-/* Offset of the next 00 00 01 at or after @from, or @len. */
-static gsize
-find_start_code (const guint8 * data, gsize len, gsize from)
-{
-  gsize i;
-
-  for (i = from; i + 3 <= len; i++)
-    if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1)
-      return i;
-  return len;
-}
-
-static gboolean
-annexb_to_length_prefixed (const guint8 * in, gsize len, guint length_size,
-    guint8 * out, gsize out_size, gsize * out_len)
-{
-  gsize sc, i, written = 0;
-
-  *out_len = 0;
-  if (len == 0)
-    return TRUE;
-
-  sc = find_start_code (in, len, 0);
-  for (i = 0; i < sc; i++)
-    if (in[i] != 0)
-      return FALSE;             /* bytes before the first start code */
-
-  while (sc < len) {
-    gsize start = sc + 3;
-    gsize next = find_start_code (in, len, start);
-    gsize end = next;
-
-    if (next < len)
-      while (end > start && in[end - 1] == 0)
-        end--;                  /* the next start code's leading zero(s) */
-
-    if (end - start >= ((guint64) 1 << (8 * length_size)) ||
-        out_size - written < length_size + (end - start))
-      return FALSE;
-    for (i = 0; i < length_size; i++)
-      out[written + i] = (end - start) >> (8 * (length_size - 1 - i));
-    written += length_size;
-    memcpy (out + written, in + start, end - start);
-    written += end - start;
-    sc = next;
-  }
-
-  *out_len = written;
   return TRUE;
 }
 
@@ -1001,7 +874,7 @@ gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
 
   priv->action = FRAME_ACTION_PROCESS;
   if (priv->nal_length_size > 0)
-    in_len += in_len * (4 - priv->nal_length_size);    /* Annex B bound */
+    in_len = gst_e2ee_nal_annex_b_max_size (in_len, priv->nal_length_size);
   size = klass->get_max_output_size (self, priv->cryptor, in_len);
 
   *outbuf = acquire_output (self, size);
@@ -1034,7 +907,8 @@ frame_type_of (GstE2eeBase * self, GstBuffer * buf)
 }
 
 /* Runs the cryptor on one mapped frame, through Annex B scratch buffers when
- * the stream is length-prefixed. */
+ * the stream is length-prefixed (see gste2eenal.c for why the conversion
+ * is exact). */
 static gboolean
 process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
     E2eeFrameType frame_type, guint8 * out, gsize out_size, gsize * out_len,
@@ -1050,8 +924,8 @@ process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
     return klass->process (self, priv->cryptor, in, in_len, frame_type, out,
         out_size, out_len, error);
 
-  if (!length_prefixed_to_annexb (in, in_len, priv->nal_length_size,
-          annexb_in)) {
+  if (!gst_e2ee_nal_length_prefixed_to_annex_b (in, in_len,
+          priv->nal_length_size, annexb_in)) {
     g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
         "NAL unit lengths overrun the %" G_GSIZE_FORMAT "-byte access unit",
         in_len);
@@ -1063,8 +937,8 @@ process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
           frame_type, annexb_out->data, annexb_out->len, &annexb_len, error))
     return FALSE;
 
-  if (!annexb_to_length_prefixed (annexb_out->data, annexb_len,
-          priv->nal_length_size, out, out_size, out_len)) {
+  if (!gst_e2ee_nal_annex_b_to_length_prefixed (annexb_out->data,
+          annexb_len, priv->nal_length_size, out, out_size, out_len)) {
     g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
         "cannot split the %" G_GSIZE_FORMAT "-byte result into NAL units",
         annexb_len);

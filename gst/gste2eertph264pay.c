@@ -156,71 +156,6 @@ gst_e2ee_rtp_h264_pay_init (GstE2eeRtpH264Pay * self)
 {
 }
 
-/* Annex B splitting, shared with e2eertph265pay. */
-
-static gboolean
-is_start_code (const guint8 * data, gsize size, gsize pos)
-{
-  return pos + 3 <= size && data[pos] == 0 && data[pos + 1] == 0 &&
-      data[pos + 2] == 1;
-}
-
-/**
- * gst_e2ee_split_annex_b:
- * @data: an Annex B access unit
- * @size: its size
- *
- * Finds the NAL units of @data the way libwebrtc does
- * (`H264::FindNaluIndices`): a NAL unit runs from the byte after a
- * `00 00 01` start code to the next start code. When that start code has a
- * fourth, leading zero byte, this byte belongs to the start code, not to
- * the NAL unit. No other byte is dropped: above all, trailing zero bytes of
- * the last NAL unit stay, because in an encrypted frame they are ciphertext
- * or the key index. Empty NAL units are skipped. Bytes before the first
- * start code are not part of any NAL unit.
- *
- * Returns: (transfer full): a #GArray of #GstE2eeNalUnit, empty if @data has
- * no start code
- */
-GArray *
-gst_e2ee_split_annex_b (const guint8 * data, gsize size)
-{
-  GArray *nal_units = g_array_new (FALSE, FALSE, sizeof (GstE2eeNalUnit));
-  GstE2eeNalUnit current = { 0, 0 };
-  gboolean in_nal_unit = FALSE;
-  gsize pos = 0;
-
-  while (pos + 3 <= size) {
-    gsize nal_end;
-
-    if (!is_start_code (data, size, pos)) {
-      /* Unless data[pos + 2] is 0, no start code begins at pos + 1 or
-       * pos + 2 either. */
-      pos += data[pos + 2] != 0 ? 3 : 1;
-      continue;
-    }
-
-    nal_end = pos;
-    if (in_nal_unit && nal_end > current.offset && data[nal_end - 1] == 0)
-      nal_end--;                /* the zero_byte of a 4-byte start code */
-    if (in_nal_unit && nal_end > current.offset) {
-      current.size = nal_end - current.offset;
-      g_array_append_val (nal_units, current);
-    }
-
-    pos += 3;
-    current.offset = pos;
-    in_nal_unit = TRUE;
-  }
-
-  if (in_nal_unit && size > current.offset) {
-    current.size = size - current.offset;
-    g_array_append_val (nal_units, current);
-  }
-
-  return nal_units;
-}
-
 /* Packetization, shared with e2eertph265pay */
 
 /* Where the packets of one access unit go. */
@@ -390,19 +325,6 @@ mark_access_unit (GstBufferList * packets, GstBuffer * access_unit)
   }
 }
 
-/* Only zero bytes (leading_zero_8bits, a zero_byte) may come before the
- * first start code. */
-static gboolean
-has_data_before (const guint8 * data, gsize start_code_offset)
-{
-  gsize i;
-
-  for (i = 0; i < start_code_offset; i++)
-    if (data[i] != 0)
-      return TRUE;
-  return FALSE;
-}
-
 /**
  * gst_e2ee_nal_packetization_push:
  * @payload: the payloader
@@ -441,16 +363,15 @@ gst_e2ee_nal_packetization_push (GstRTPBasePayload * payload,
     goto map_failed;
 
   sink.data = map.data;
-  nal_units = gst_e2ee_split_annex_b (map.data, map.size);
+  nal_units = gst_e2ee_nal_split_annex_b (map.data, map.size);
   if (nal_units->len == 0) {
     GST_WARNING_OBJECT (payload, "dropping a %" G_GSIZE_FORMAT " byte access "
         "unit without a start code", map.size);
   } else {
-    GstE2eeNalUnit *first = &g_array_index (nal_units, GstE2eeNalUnit, 0);
-
-    if (has_data_before (map.data, first->offset - 3))
+    if (gst_e2ee_nal_has_leading_data (map.data, map.size))
       GST_WARNING_OBJECT (payload, "ignoring %" G_GSIZE_FORMAT " bytes before "
-          "the first start code", first->offset - 3);
+          "the first start code", gst_e2ee_nal_find_start_code (map.data,
+              map.size, 0));
     GST_LOG_OBJECT (payload, "access unit of %" G_GSIZE_FORMAT " bytes, %u "
         "NAL units", map.size, nal_units->len);
     sink.packets = gst_buffer_list_new ();

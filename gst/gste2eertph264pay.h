@@ -12,6 +12,8 @@
 #include <gst/gst.h>
 #include <gst/rtp/gstrtpbasepayload.h>
 
+#include "gste2eenal.h"
+
 G_BEGIN_DECLS
 
 #define GST_TYPE_E2EE_RTP_H264_PAY (gst_e2ee_rtp_h264_pay_get_type ())
@@ -20,20 +22,6 @@ G_DECLARE_FINAL_TYPE (GstE2eeRtpH264Pay, gst_e2ee_rtp_h264_pay,
 
 /* The NAL unit packetizer below is shared by e2eertph264pay and
  * e2eertph265pay; only the aggregation and fragmentation headers differ. */
-
-/**
- * GstE2eeNalUnit:
- * @offset: where the NAL unit header starts in the access unit
- * @size: bytes of the NAL unit, header included, start code excluded
- *
- * One NAL unit of an Annex B access unit, as the RTP payloaders of this
- * plugin see it: everything between two start codes.
- */
-typedef struct
-{
-  gsize offset;
-  gsize size;
-} GstE2eeNalUnit;
 
 /**
  * GstE2eeNalPacketization:
@@ -58,9 +46,6 @@ typedef struct
   void (*write_fragment_header) (guint8 * out, const guint8 * nal_header,
       gboolean first, gboolean last);
 } GstE2eeNalPacketization;
-
-G_GNUC_INTERNAL
-GArray *gst_e2ee_split_annex_b (const guint8 * data, gsize size);
 
 G_GNUC_INTERNAL
 GstFlowReturn gst_e2ee_nal_packetization_push (GstRTPBasePayload * payload,

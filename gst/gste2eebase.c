@@ -9,14 +9,18 @@
 
 /* GstE2eeBase: what e2eeencrypt and e2eedecrypt share. A subclass only says
  * how big an output frame can get and which direction of the frame cryptor
- * to call; this file does the rest:
+ * to call; this file is the transform and its state:
  *
- *  - finding the key provider (property, GstContext, or a new one);
- *  - the write-only key properties, applied to that provider;
+ *  - the key provider and where it came from (the sequence that finds one
+ *    is gst_e2ee_ensure_key_provider(), gste2eecontext.c);
+ *  - the element's configuration, and the streaming thread's copy of it;
  *  - one E2eeFrameCryptor per stream, made lazily in the streaming thread;
- *  - the codec from the caps, and avc/hvc1 <-> Annex B conversion;
- *  - pass-through when disabled, drops with GAP events, statistics and the
- *    "e2ee-state-changed" element message. */
+ *  - the codec from the caps (avc/hvc1 <-> Annex B is gste2eenal.c);
+ *  - output buffers, pass-through when disabled, drops with GAP events,
+ *    statistics and the "e2ee-state-changed" element message.
+ *
+ * The write-only key properties and their pending key are
+ * gste2eekeyprops.c. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -167,7 +171,7 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
 
-  e2ee_context_init_debug ();
+  gst_e2ee_context_init_debug ();
 
   gobject_class->set_property = gst_e2ee_base_set_property;
   gobject_class->get_property = gst_e2ee_base_get_property;
@@ -382,73 +386,6 @@ dup_provider (GstE2eeBase * self)
   return provider;
 }
 
-static gboolean
-has_provider (GstE2eeBase * self)
-{
-  gboolean has;
-
-  GST_OBJECT_LOCK (self);
-  has = GET_PRIV (self)->provider != NULL;
-  GST_OBJECT_UNLOCK (self);
-  return has;
-}
-
-/* A context set on this element earlier (by the application, or a
- * persistent one we made ourselves) survives READY->NULL: use it again. */
-static gboolean
-reuse_own_context (GstE2eeBase * self)
-{
-  GstContext *context;
-
-  context = gst_element_get_context (GST_ELEMENT (self),
-      E2EE_KEY_PROVIDER_CONTEXT_TYPE);
-  if (context == NULL)
-    return FALSE;
-
-  gst_element_set_context (GST_ELEMENT (self), context);
-  gst_context_unref (context);
-  return has_provider (self);
-}
-
-/* The GstContext dance (docs/gstreamer-conventions.md, section 2), in
- * NULL->READY rather than before the first buffer: then a missing or
- * conflicting provider shows up before any data flows, and an application
- * watching need-context can answer before streaming threads exist. Stops at
- * the first step that gives a provider. Never fails: with nothing else, the
- * element makes its own provider, which reports missing-key until a key
- * is set. */
-static void
-ensure_key_provider (GstE2eeBase * self)
-{
-  GstElement *element = GST_ELEMENT (self);
-  E2eeKeyProvider *provider;
-
-  if (has_provider (self)) {
-    GST_CAT_DEBUG_OBJECT (e2ee_context_debug, self, "already have a key "
-        "provider");
-    return;
-  }
-  if (reuse_own_context (self))
-    return;
-  if (e2ee_context_query (element) && has_provider (self))
-    return;
-
-  GST_CAT_INFO_OBJECT (e2ee_context_debug, self, "posting need-context %s",
-      E2EE_KEY_PROVIDER_CONTEXT_TYPE);
-  gst_element_post_message (element,
-      gst_message_new_need_context (GST_OBJECT_CAST (self),
-          E2EE_KEY_PROVIDER_CONTEXT_TYPE));
-  /* Synchronous: a bin or the application may have answered already. */
-  if (has_provider (self))
-    return;
-
-  provider = e2ee_key_provider_new ();
-  GST_CAT_INFO_OBJECT (e2ee_context_debug, self, "created key provider %p",
-      provider);
-  e2ee_context_propagate (element, provider);
-  g_object_unref (provider);
-}
-
 static void
 gst_e2ee_base_set_context (GstElement * element, GstContext * context)
 {
@@ -461,10 +398,10 @@ gst_e2ee_base_set_context (GstElement * element, GstContext * context)
    * waits for its ratchet worker) under the object lock. */
   old = priv->provider ? g_object_ref (priv->provider) : NULL;
   if (priv->provider_from_property)
-    GST_CAT_DEBUG_OBJECT (e2ee_context_debug, self, "ignoring context: the "
-        "key-provider property was set");
+    GST_CAT_DEBUG_OBJECT (gst_e2ee_context_debug, self,
+        "ignoring context: the key-provider property was set");
   else
-    e2ee_handle_set_context (element, context, &priv->provider);
+    gst_e2ee_handle_set_context (element, context, &priv->provider);
   config_changed (self);
   GST_OBJECT_UNLOCK (self);
   g_clear_object (&old);
@@ -480,7 +417,7 @@ gst_e2ee_base_query (GstBaseTransform * trans, GstPadDirection direction,
     E2eeKeyProvider *provider = dup_provider (GST_E2EE_BASE (trans));
     gboolean answered;
 
-    answered = e2ee_handle_context_query (GST_ELEMENT (trans), query,
+    answered = gst_e2ee_handle_context_query (GST_ELEMENT (trans), query,
         provider);
     g_clear_object (&provider);
     if (answered)
@@ -512,7 +449,7 @@ gst_e2ee_base_change_state (GstElement * element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    ensure_key_provider (self);
+    gst_e2ee_ensure_key_provider (element, &GET_PRIV (self)->provider);
     apply_pending_key (self);
   }
 
@@ -1112,7 +1049,7 @@ set_key_provider (GstE2eeBase * self, E2eeKeyProvider * provider)
   GST_OBJECT_UNLOCK (self);
   g_clear_object (&old);        /* not under the lock: see set_context */
 
-  GST_CAT_INFO_OBJECT (e2ee_context_debug, self, "key provider %p set by "
+  GST_CAT_INFO_OBJECT (gst_e2ee_context_debug, self, "key provider %p set by "
       "property", provider);
   apply_pending_key (self);
 }

@@ -277,26 +277,6 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
   gst_type_mark_as_plugin_api (E2EE_TYPE_KEY_DERIVATION, 0);
 }
 
-/**
- * gst_e2ee_base_class_add_examples:
- * @element_class: an e2ee element class
- * @pipelines: %NULL-terminated gst-launch-1.0 lines
- *
- * Adds the element's example pipelines as the "example-pipelines" metadata,
- * which gst-inspect-1.0 prints (it shows no gtk-doc). Lines after the first
- * are indented to gst-inspect's value column.
- */
-void
-gst_e2ee_base_class_add_examples (GstElementClass * element_class,
-    const gchar * const *pipelines)
-{
-  gchar *text = g_strjoinv ("\n\n                           ",
-      (gchar **) pipelines);
-
-  gst_element_class_add_metadata (element_class, "example-pipelines", text);
-  g_free (text);
-}
-
 static void
 gst_e2ee_base_init (GstE2eeBase * self)
 {

@@ -55,8 +55,4 @@ struct _GstE2eeBaseClass
   gpointer _gst_reserved[GST_PADDING];
 };
 
-G_GNUC_INTERNAL
-void gst_e2ee_base_class_add_examples (GstElementClass * element_class,
-    const gchar * const *pipelines);
-
 G_END_DECLS

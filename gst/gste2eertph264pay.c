@@ -85,6 +85,8 @@
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include "gste2eeelements.h"
+/* examples[]: the pipelines of the SECTION block above */
+#include "gste2eertph264pay-examples.h"
 #include "gste2eertph264pay.h"
 #include "gste2eertpfragment.h"
 
@@ -145,6 +147,7 @@ gst_e2ee_rtp_h264_pay_class_init (GstE2eeRtpH264PayClass * klass)
       "Payload-encode end-to-end encrypted H.264 access units into RTP "
       "packets (RFC 6184) without touching their bytes",
       "gst-e2ee authors");
+  gst_e2ee_element_class_add_examples (element_class, examples);
 
   payload_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_rtp_h264_pay_set_caps);
   payload_class->handle_buffer =

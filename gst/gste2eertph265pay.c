@@ -86,6 +86,8 @@
 #include <gst/rtp/gstrtppayloads.h>
 
 #include "gste2eeelements.h"
+/* examples[]: the pipelines of the SECTION block above */
+#include "gste2eertph265pay-examples.h"
 #include "gste2eertph264pay.h"
 #include "gste2eertph265pay.h"
 
@@ -143,6 +145,7 @@ gst_e2ee_rtp_h265_pay_class_init (GstE2eeRtpH265PayClass * klass)
       "Payload-encode end-to-end encrypted H.265 access units into RTP "
       "packets (RFC 7798) without touching their bytes",
       "gst-e2ee authors");
+  gst_e2ee_element_class_add_examples (element_class, examples);
 
   payload_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_rtp_h265_pay_set_caps);
   payload_class->handle_buffer =

@@ -1244,6 +1244,52 @@ GST_START_TEST (test_inspect_documents_elements)
 
 GST_END_TEST;
 
+/* Every element's example pipelines (from its SECTION block) are in its
+ * metadata and parse; an element this machine lacks (x265enc, say) is the
+ * only excuse. */
+GST_START_TEST (test_example_pipelines_parse)
+{
+  const gchar *factories[] = {
+    "e2eeencrypt", "e2eedecrypt", "e2eertpvp8pay", "e2eertpvp9pay",
+    "e2eertph264pay", "e2eertph265pay",
+  };
+  guint f, i;
+
+  for (f = 0; f < G_N_ELEMENTS (factories); f++) {
+    GstElementFactory *factory = gst_element_factory_find (factories[f]);
+    const gchar *text;
+    gchar **lines;
+
+    fail_unless (factory != NULL);
+    text = gst_element_factory_get_metadata (factory, "example-pipelines");
+    fail_unless (text != NULL, "%s has no example-pipelines", factories[f]);
+    fail_unless (strstr (text, factories[f]) != NULL);
+    lines = g_strsplit (text, "\n\n", -1);
+    fail_unless (g_strv_length (lines) >= 2, "%s: %u examples", factories[f],
+        g_strv_length (lines));
+    for (i = 0; lines[i] != NULL; i++) {
+      const gchar *line = g_strstrip (lines[i]);
+      GError *error = NULL;
+      GstElement *pipeline;
+
+      fail_unless (g_str_has_prefix (line, "gst-launch-1.0 "), "%s", line);
+      pipeline = gst_parse_launch_full (line + strlen ("gst-launch-1.0 "),
+          NULL, GST_PARSE_FLAG_FATAL_ERRORS, &error);
+      if (pipeline == NULL)
+        fail_unless (g_error_matches (error, GST_PARSE_ERROR,
+                GST_PARSE_ERROR_NO_SUCH_ELEMENT), "%s: %s", line,
+            error->message);
+      g_clear_error (&error);
+      if (pipeline != NULL)
+        gst_object_unref (pipeline);
+    }
+    g_strfreev (lines);
+    gst_object_unref (factory);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 e2ee_elements_suite (void)
 {
@@ -1282,6 +1328,7 @@ e2ee_elements_suite (void)
   tcase_add_test (tc, test_key_file);
   tcase_add_test (tc, test_key_property_from_launch_line);
   tcase_add_test (tc, test_inspect_documents_elements);
+  tcase_add_test (tc, test_example_pipelines_parse);
   suite_add_tcase (s, tc);
 
   return s;

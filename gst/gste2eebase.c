@@ -30,6 +30,8 @@
 #include "gste2eecontext.h"
 #include "gste2eekeyprops.h"
 #include "gste2eenal.h"
+#include "gste2eeoutputpool.h"
+#include "gste2eestats.h"
 
 #include <string.h>
 
@@ -70,10 +72,7 @@ G_STATIC_ASSERT (PROP_KEY == PROP_PASSPHRASE + 1
 #define DEFAULT_KEY_INDEX -1
 #define MAX_KEY_INDEX (E2EE_MAX_KEY_RING_SIZE - 1)
 
-#define STATS_STRUCTURE_NAME "application/x-e2ee-stats"
 #define STATE_MESSAGE_NAME "e2ee-state-changed"
-
-#define N_STATES (E2EE_STATE_INTERNAL_ERROR + 1)
 
 /* What prepare_output_buffer decided for the buffer in flight; transform
  * acts on the same decision, so toggling "enabled" between the two calls
@@ -84,16 +83,6 @@ typedef enum
   FRAME_ACTION_PROCESS,
   FRAME_ACTION_DROP,
 } FrameAction;
-
-typedef struct
-{
-  guint64 frames;
-  guint64 bytes;
-  guint64 dropped;
-  guint64 failed;
-  guint64 passed_through;
-  guint64 per_state[N_STATES];
-} GstE2eeStats;
 
 /* The streaming thread's copy of the configuration (see refresh_config). */
 typedef struct
@@ -129,8 +118,7 @@ typedef struct
   FrameAction action;
   GByteArray *annexb_in;        /* scratch, reused: avc input as Annex B */
   GByteArray *annexb_out;       /* scratch, reused: cryptor output */
-  GstBufferPool *output_pool;   /* output buffers, see acquire_output */
-  gsize output_pool_size;       /* the size of its buffers */
+  GstE2eeOutputPool output_pool;        /* output buffers */
 } GstE2eeBasePrivate;
 
 #define gst_e2ee_base_parent_class parent_class
@@ -162,7 +150,6 @@ static GstFlowReturn gst_e2ee_base_prepare_output_buffer (GstBaseTransform *
     trans, GstBuffer * inbuf, GstBuffer ** outbuf);
 static GstFlowReturn gst_e2ee_base_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
-static void release_output_pool (GstE2eeBase * self);
 
 static void
 gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
@@ -538,7 +525,7 @@ gst_e2ee_base_stop (GstBaseTransform * trans)
   GstE2eeBase *self = GST_E2EE_BASE (trans);
 
   release_cryptor (self);
-  release_output_pool (self);
+  gst_e2ee_output_pool_clear (&GET_PRIV (self)->output_pool);
   clear_stream_config (&GET_PRIV (self)->config);
   return TRUE;
 }
@@ -661,111 +648,11 @@ static void
 count_frame (GstE2eeBase * self, gsize size, FrameAction action,
     gboolean failed, E2eeState state, gboolean counted_state)
 {
-  GstE2eeStats *stats = &GET_PRIV (self)->stats;
-
   GST_OBJECT_LOCK (self);
-  stats->frames++;
-  stats->bytes += size;
-  if (action == FRAME_ACTION_PASS)
-    stats->passed_through++;
-  if (action == FRAME_ACTION_DROP)
-    stats->dropped++;
-  if (failed)
-    stats->failed++;
-  if (counted_state && state < N_STATES)
-    stats->per_state[state]++;
+  gst_e2ee_stats_count_frame (&GET_PRIV (self)->stats, size,
+      action == FRAME_ACTION_PASS, action == FRAME_ACTION_DROP, failed,
+      counted_state ? (gint) state : -1);
   GST_OBJECT_UNLOCK (self);
-}
-
-/* ---- output buffers ----
- *
- * Every processed frame needs a new output buffer. Allocating it (two heap
- * blocks) and freeing it downstream cost about as much as the cipher on a
- * small frame, and a new 50 KiB block is cold in the cache. So output
- * buffers come from a GstBufferPool: in steady state a frame gets a buffer
- * downstream released moments ago, with no allocation and warm memory.
- *
- * Frame sizes vary, a pool's buffers don't: the pool's buffers are the
- * largest output seen so far rounded up to a power of two, and a frame that
- * does not fit replaces the pool with a bigger one. Buffers still out
- * return to the old, inactive pool, which frees them. A recycled buffer's
- * bytes past its size are this element's earlier output for the same
- * downstream (a failed frame's are wiped), never anything else. */
-
-#define MIN_OUTPUT_BUFFER_SIZE 256
-/* Preallocated, so that the pool's queue never runs empty with one or two
- * buffers downstream: an empty queue costs a wake-up write and read on the
- * pool's control socket for every buffer. */
-#define OUTPUT_POOL_MIN_BUFFERS 4
-
-static void
-release_output_pool (GstE2eeBase * self)
-{
-  GstE2eeBasePrivate *priv = GET_PRIV (self);
-
-  if (priv->output_pool == NULL)
-    return;
-  gst_buffer_pool_set_active (priv->output_pool, FALSE);
-  gst_clear_object (&priv->output_pool);
-  priv->output_pool_size = 0;
-}
-
-static GstBufferPool *
-new_output_pool (GstE2eeBase * self, guint buffer_size)
-{
-  GstBufferPool *pool = gst_buffer_pool_new ();
-  GstStructure *config = gst_buffer_pool_get_config (pool);
-
-  /* No caps: the pool only needs the size. Unlimited buffers: a pool that
-   * runs dry must allocate, never block the streaming thread. */
-  gst_buffer_pool_config_set_params (config, NULL, buffer_size,
-      OUTPUT_POOL_MIN_BUFFERS, 0);
-  if (!gst_buffer_pool_set_config (pool, config) ||
-      !gst_buffer_pool_set_active (pool, TRUE)) {
-    GST_WARNING_OBJECT (self, "cannot start a pool of %u-byte buffers",
-        buffer_size);
-    gst_object_unref (pool);
-    return NULL;
-  }
-  GST_DEBUG_OBJECT (self, "output buffer pool of %u-byte buffers",
-      buffer_size);
-  return pool;
-}
-
-/* Streaming thread: makes sure the pool's buffers hold @size bytes. */
-static void
-ensure_output_pool (GstE2eeBase * self, gsize size)
-{
-  GstE2eeBasePrivate *priv = GET_PRIV (self);
-  guint buffer_size;
-
-  if (priv->output_pool != NULL && size <= priv->output_pool_size)
-    return;
-
-  release_output_pool (self);
-  if (size > G_MAXUINT / 2)
-    return;
-  buffer_size = MAX (MIN_OUTPUT_BUFFER_SIZE,
-      1u << g_bit_storage (MAX (size, 1) - 1));
-  priv->output_pool = new_output_pool (self, buffer_size);
-  if (priv->output_pool != NULL)
-    priv->output_pool_size = buffer_size;
-}
-
-/* Streaming thread: a writable buffer of at least @size bytes (transform
- * sets its final size). */
-static GstBuffer *
-acquire_output (GstE2eeBase * self, gsize size)
-{
-  GstE2eeBasePrivate *priv = GET_PRIV (self);
-  GstBuffer *buf = NULL;
-
-  ensure_output_pool (self, size);
-  if (priv->output_pool == NULL ||
-      gst_buffer_pool_acquire_buffer (priv->output_pool, &buf,
-          NULL) != GST_FLOW_OK)
-    return gst_buffer_new_allocate (NULL, size, NULL);
-  return buf;
 }
 
 static GstFlowReturn
@@ -794,7 +681,8 @@ gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
     in_len = gst_e2ee_nal_annex_b_max_size (in_len, priv->nal_length_size);
   size = klass->get_max_output_size (self, priv->cryptor, in_len);
 
-  *outbuf = acquire_output (self, size);
+  *outbuf = gst_e2ee_output_pool_acquire (&priv->output_pool,
+      GST_ELEMENT (self), size);
   if (*outbuf == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, (NULL),
         ("cannot allocate a %" G_GSIZE_FORMAT "-byte output buffer", size));
@@ -901,7 +789,7 @@ unmap_frame (GstBuffer * buf, GstMapInfo * map)
     gst_buffer_unmap (buf, map);
 }
 
-/* Output buffers are one memory (see acquire_output): resizing it alone is
+/* Output buffers are one memory (gste2eeoutputpool.c): resizing it alone is
  * gst_buffer_set_size without its generic walk over memories. */
 static void
 set_frame_size (GstBuffer * buf, gsize size)
@@ -990,29 +878,12 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
 static GstStructure *
 stats_to_structure (GstE2eeBase * self)
 {
-  GstE2eeStats *stats = &GET_PRIV (self)->stats;
-  GEnumClass *states = g_type_class_ref (E2EE_TYPE_STATE);
-  GstStructure *s;
-  guint i;
+  GstE2eeStats stats;
 
   GST_OBJECT_LOCK (self);
-  s = gst_structure_new (STATS_STRUCTURE_NAME,
-      "frames", G_TYPE_UINT64, stats->frames,
-      "bytes", G_TYPE_UINT64, stats->bytes,
-      "dropped", G_TYPE_UINT64, stats->dropped,
-      "failed", G_TYPE_UINT64, stats->failed,
-      "passed-through", G_TYPE_UINT64, stats->passed_through, NULL);
-  for (i = E2EE_STATE_OK; i < N_STATES; i++) {
-    GEnumValue *v = g_enum_get_value (states, i);
-    gchar *field = g_strconcat ("frames-", v->value_nick, NULL);
-
-    gst_structure_set (s, field, G_TYPE_UINT64, stats->per_state[i], NULL);
-    g_free (field);
-  }
+  stats = GET_PRIV (self)->stats;
   GST_OBJECT_UNLOCK (self);
-
-  g_type_class_unref (states);
-  return s;
+  return gst_e2ee_stats_to_structure (&stats);
 }
 
 static void
@@ -1121,7 +992,7 @@ gst_e2ee_base_finalize (GObject * object)
   GstE2eeBasePrivate *priv = GET_PRIV (self);
 
   release_cryptor (self);
-  release_output_pool (self);
+  gst_e2ee_output_pool_clear (&priv->output_pool);
   clear_stream_config (&priv->config);
   g_clear_object (&priv->provider);
   g_free (priv->participant_id);

@@ -62,9 +62,9 @@
 
 #include <gst/rtp/gstrtpbuffer.h>
 
+#include "../gste2eeelements.h"
 #include "gste2eertpvp9pay.h"
 #include "gste2eertpfragment.h"
-#include "gste2eeelements.h"
 /* examples[]: the pipelines of the SECTION block above */
 #include "gste2eertpvp9pay-examples.h"
 

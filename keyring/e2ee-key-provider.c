@@ -46,9 +46,9 @@
 
 #include "e2ee-key-provider-private.h"
 #include "e2ee-enum-types.h"
+#include "e2ee-iv.h"
 #include "e2ee-key-material.h"
 
-#include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -144,12 +144,7 @@ struct _E2eeKeyProvider
 
   gint serial;                  /* atomic */
 
-  GHashTable *stream_ids;       /* claimed stream ids (a set) */
-
-  /* Data packets (e2ee-data-packet.c) */
-  gboolean data_stream_claimed;
-  guint32 data_stream_id;
-  guint64 data_packet_counter;
+  E2eeStreamIds stream_ids;     /* every IV's word 0 (e2ee-iv.c) */
 
   GThreadPool *ratchet_pool;    /* 1 thread, created on first need */
 
@@ -544,7 +539,7 @@ e2ee_key_provider_finalize (GObject * object)
 
   g_clear_pointer (&self->shared_ring, key_ring_free);
   g_hash_table_unref (self->participant_rings);
-  g_hash_table_unref (self->stream_ids);
+  e2ee_stream_ids_clear (&self->stream_ids);
   g_clear_pointer (&self->sif_trailer, g_bytes_unref);
   g_free (self->ratchet_salt);
   g_free (self->uncrypted_magic_bytes);
@@ -730,7 +725,7 @@ e2ee_key_provider_init (E2eeKeyProvider * self)
   self->key_derivation = DEFAULT_KEY_DERIVATION;
   self->participant_rings = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) key_ring_free);
-  self->stream_ids = g_hash_table_new (g_direct_hash, g_direct_equal);
+  e2ee_stream_ids_init (&self->stream_ids);
 }
 
 /* Public API */
@@ -1377,29 +1372,15 @@ e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,
       track_id, state, key_index);
 }
 
-static guint32
-claim_stream_id_locked (E2eeKeyProvider * self)
-{
-  guint32 id;
-
-  do {
-    randombytes_buf (&id, sizeof (id));
-  } while (g_hash_table_contains (self->stream_ids, GUINT_TO_POINTER (id)));
-  g_hash_table_add (self->stream_ids, GUINT_TO_POINTER (id));
-  return id;
-}
+/* Stream ids and data-packet IVs live in e2ee-iv.c, beside the frame IVs
+ * and the argument that none of them repeats. */
 
 guint32
 e2ee_key_provider_claim_stream_id (E2eeKeyProvider * provider)
 {
-  guint32 id;
-
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
 
-  g_mutex_lock (&provider->lock);
-  id = claim_stream_id_locked (provider);
-  g_mutex_unlock (&provider->lock);
-  return id;
+  return e2ee_stream_ids_claim (&provider->stream_ids);
 }
 
 void
@@ -1408,41 +1389,14 @@ e2ee_key_provider_release_stream_id (E2eeKeyProvider * provider,
 {
   g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
 
-  g_mutex_lock (&provider->lock);
-  g_hash_table_remove (provider->stream_ids, GUINT_TO_POINTER (stream_id));
-  g_mutex_unlock (&provider->lock);
+  e2ee_stream_ids_release (&provider->stream_ids, stream_id);
 }
 
-/* Data-packet IVs must never repeat under one key. Frame IVs start with
- * their stream's id (the SSRC word), and the data stream id comes from the
- * same registry, so it differs from every live frame stream of this
- * provider: no data IV can equal a frame IV. Within the data stream, the
- * 64-bit counter never repeats; it starts at a random 62-bit value so that
- * a later provider that happens to draw the same stream id (1 in 2^32) is
- * still unlikely to replay counters of an earlier one. */
 void
 e2ee_key_provider_next_data_packet_iv (E2eeKeyProvider * provider,
     guint8 iv[E2EE_IV_LENGTH])
 {
-  guint32 stream_id;
-  guint64 counter;
-
   g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
 
-  g_mutex_lock (&provider->lock);
-  if (!provider->data_stream_claimed) {
-    provider->data_stream_id = claim_stream_id_locked (provider);
-    randombytes_buf (&provider->data_packet_counter,
-        sizeof (provider->data_packet_counter));
-    provider->data_packet_counter >>= 2;
-    provider->data_stream_claimed = TRUE;
-  }
-  stream_id = provider->data_stream_id;
-  counter = provider->data_packet_counter++;
-  g_mutex_unlock (&provider->lock);
-
-  stream_id = GUINT32_TO_BE (stream_id);
-  counter = GUINT64_TO_BE (counter);
-  memcpy (iv, &stream_id, 4);
-  memcpy (iv + 4, &counter, 8);
+  e2ee_stream_ids_next_data_packet_iv (&provider->stream_ids, iv);
 }

@@ -48,6 +48,7 @@
 #include "e2ee-enum-types.h"
 #include "e2ee-iv.h"
 #include "e2ee-key-material.h"
+#include "e2ee-key-ring.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -92,25 +93,6 @@ enum
 static GParamSpec *properties[N_PROPERTIES];
 static guint signals[N_SIGNALS];
 
-/* One slot of a key ring. */
-typedef struct
-{
-  E2eeKey *key;
-  gint failures;                /* decryption failures since the last reset */
-} KeySlot;
-
-/* A ring of @size slots, of which only the first @n_slots are allocated:
- * slots up to the highest index that was used. Most participants only ever
- * use key index 0, so a provider with many participants does not hold
- * key-ring-size slots for each of them (16 by default: 256 bytes). */
-typedef struct
-{
-  guint size;
-  guint current_index;
-  guint n_slots;
-  KeySlot *slots;
-} KeyRing;
-
 /* A job for the ratchet worker: derive @steps ratchet steps of @key. */
 typedef struct
 {
@@ -137,8 +119,8 @@ struct _E2eeKeyProvider
   E2eeKeyDerivation key_derivation;
   GBytes *sif_trailer;
 
-  KeyRing *shared_ring;         /* created on first use */
-  GHashTable *participant_rings;        /* gchar* -> KeyRing* */
+  E2eeKeyRing *shared_ring;     /* created on first use */
+  GHashTable *participant_rings;        /* gchar* -> E2eeKeyRing* */
   guint n_keys;                 /* occupied slots over all rings */
   gint n_failing_slots;         /* atomic reads: slots with failures > 0 */
 
@@ -153,52 +135,7 @@ struct _E2eeKeyProvider
 
 G_DEFINE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, G_TYPE_OBJECT);
 
-/* Key rings */
-
-static KeyRing *
-key_ring_new (guint size)
-{
-  KeyRing *ring = g_new0 (KeyRing, 1);
-
-  ring->size = size;
-  return ring;
-}
-
-static void
-key_ring_free (KeyRing * ring)
-{
-  guint i;
-
-  for (i = 0; i < ring->n_slots; i++)
-    g_clear_pointer (&ring->slots[i].key, e2ee_key_unref);
-  g_free (ring->slots);
-  g_free (ring);
-}
-
-/* The slot for @key_index, or NULL when it was never allocated (then it
- * holds no key and no failures). */
-static KeySlot *
-key_ring_peek_slot (KeyRing * ring, guint key_index)
-{
-  guint slot_index = key_index % ring->size;
-
-  return slot_index < ring->n_slots ? &ring->slots[slot_index] : NULL;
-}
-
-/* The slot for @key_index, allocating the slots up to it. */
-static KeySlot *
-key_ring_ensure_slot (KeyRing * ring, guint key_index)
-{
-  guint slot_index = key_index % ring->size;
-
-  if (slot_index >= ring->n_slots) {
-    ring->slots = g_renew (KeySlot, ring->slots, slot_index + 1);
-    memset (ring->slots + ring->n_slots, 0,
-        (slot_index + 1 - ring->n_slots) * sizeof (KeySlot));
-    ring->n_slots = slot_index + 1;
-  }
-  return &ring->slots[slot_index];
-}
+/* Rings and slots (the rings themselves are e2ee-key-ring.c) */
 
 static gboolean
 uses_shared_ring (E2eeKeyProvider * self, const gchar * participant_id)
@@ -219,7 +156,7 @@ ring_owner (E2eeKeyProvider * self, const gchar * participant_id)
   return shared ? NULL : participant_id;
 }
 
-static KeyRing *
+static E2eeKeyRing *
 find_ring_locked (E2eeKeyProvider * self, const gchar * participant_id)
 {
   if (uses_shared_ring (self, participant_id))
@@ -227,15 +164,15 @@ find_ring_locked (E2eeKeyProvider * self, const gchar * participant_id)
   return g_hash_table_lookup (self->participant_rings, participant_id);
 }
 
-static KeyRing *
+static E2eeKeyRing *
 ensure_ring_locked (E2eeKeyProvider * self, const gchar * participant_id)
 {
-  KeyRing *ring = find_ring_locked (self, participant_id);
+  E2eeKeyRing *ring = find_ring_locked (self, participant_id);
 
   if (ring != NULL)
     return ring;
 
-  ring = key_ring_new (self->key_ring_size);
+  ring = e2ee_key_ring_new (self->key_ring_size);
   if (uses_shared_ring (self, participant_id))
     self->shared_ring = ring;
   else
@@ -251,7 +188,7 @@ bump_serial (E2eeKeyProvider * self)
 }
 
 static void
-slot_reset_failures_locked (E2eeKeyProvider * self, KeySlot * slot)
+slot_reset_failures_locked (E2eeKeyProvider * self, E2eeKeySlot * slot)
 {
   if (slot->failures > 0) {
     slot->failures = 0;
@@ -262,7 +199,8 @@ slot_reset_failures_locked (E2eeKeyProvider * self, KeySlot * slot)
 /* Puts @key (reference taken over) into @slot; returns the old key for the
  * caller to drop once the lock is released. */
 static E2eeKey *
-slot_replace_locked (E2eeKeyProvider * self, KeySlot * slot, E2eeKey * key)
+slot_replace_locked (E2eeKeyProvider * self, E2eeKeySlot * slot,
+    E2eeKey * key)
 {
   E2eeKey *old = slot->key;
 
@@ -275,7 +213,7 @@ slot_replace_locked (E2eeKeyProvider * self, KeySlot * slot, E2eeKey * key)
 }
 
 static gboolean
-slot_is_invalid_locked (E2eeKeyProvider * self, const KeySlot * slot)
+slot_is_invalid_locked (E2eeKeyProvider * self, const E2eeKeySlot * slot)
 {
   return self->failure_tolerance >= 0
       && slot->failures > self->failure_tolerance;
@@ -369,7 +307,7 @@ set_key_ring_size_locked (E2eeKeyProvider * self, guint size)
   /* No key is stored (checked by the caller): drop the empty rings, they
    * are created again with the new size on first use. */
   self->key_ring_size = size;
-  g_clear_pointer (&self->shared_ring, key_ring_free);
+  g_clear_pointer (&self->shared_ring, e2ee_key_ring_free);
   g_hash_table_remove_all (self->participant_rings);
 }
 
@@ -382,21 +320,12 @@ ref_all_keys_locked (E2eeKeyProvider * self)
       e2ee_key_unref);
   GHashTableIter iter;
   gpointer ring;
-  guint i;
 
   if (self->shared_ring != NULL)
-    for (i = 0; i < self->shared_ring->n_slots; i++)
-      if (self->shared_ring->slots[i].key != NULL)
-        g_ptr_array_add (keys, e2ee_key_ref (self->shared_ring->slots[i].key));
-
+    e2ee_key_ring_ref_keys (self->shared_ring, keys);
   g_hash_table_iter_init (&iter, self->participant_rings);
-  while (g_hash_table_iter_next (&iter, NULL, &ring)) {
-    KeyRing *r = ring;
-
-    for (i = 0; i < r->n_slots; i++)
-      if (r->slots[i].key != NULL)
-        g_ptr_array_add (keys, e2ee_key_ref (r->slots[i].key));
-  }
+  while (g_hash_table_iter_next (&iter, NULL, &ring))
+    e2ee_key_ring_ref_keys (ring, keys);
   return keys;
 }
 
@@ -537,7 +466,7 @@ e2ee_key_provider_finalize (GObject * object)
     g_thread_pool_free (self->ratchet_pool, FALSE, TRUE);
   }
 
-  g_clear_pointer (&self->shared_ring, key_ring_free);
+  g_clear_pointer (&self->shared_ring, e2ee_key_ring_free);
   g_hash_table_unref (self->participant_rings);
   e2ee_stream_ids_clear (&self->stream_ids);
   g_clear_pointer (&self->sif_trailer, g_bytes_unref);
@@ -724,7 +653,7 @@ e2ee_key_provider_init (E2eeKeyProvider * self)
       DEFAULT_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY;
   self->key_derivation = DEFAULT_KEY_DERIVATION;
   self->participant_rings = g_hash_table_new_full (g_str_hash, g_str_equal,
-      g_free, (GDestroyNotify) key_ring_free);
+      g_free, (GDestroyNotify) e2ee_key_ring_free);
   e2ee_stream_ids_init (&self->stream_ids);
 }
 
@@ -748,15 +677,15 @@ static void
 store_key (E2eeKeyProvider * self, const gchar * participant_id,
     E2eeKey * key, guint key_index, gboolean make_current)
 {
-  KeyRing *ring;
+  E2eeKeyRing *ring;
   guint slot_index;
   E2eeKey *old;
 
   g_mutex_lock (&self->lock);
   ring = ensure_ring_locked (self, participant_id);
   slot_index = key_index % ring->size;
-  old = slot_replace_locked (self, key_ring_ensure_slot (ring, slot_index),
-      key);
+  old = slot_replace_locked (self,
+      e2ee_key_ring_ensure_slot (ring, slot_index), key);
   if (make_current)
     ring->current_index = slot_index;
   g_mutex_unlock (&self->lock);
@@ -913,13 +842,13 @@ static E2eeKey *
 ref_slot_key (E2eeKeyProvider * self, const gchar * participant_id,
     guint key_index)
 {
-  KeyRing *ring;
-  KeySlot *slot;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
   E2eeKey *key = NULL;
 
   g_mutex_lock (&self->lock);
   ring = find_ring_locked (self, participant_id);
-  slot = ring ? key_ring_peek_slot (ring, key_index) : NULL;
+  slot = ring ? e2ee_key_ring_peek_slot (ring, key_index) : NULL;
   if (slot != NULL && slot->key != NULL)
     key = e2ee_key_ref (slot->key);
   g_mutex_unlock (&self->lock);
@@ -940,14 +869,14 @@ static gboolean
 replace_if_unchanged (E2eeKeyProvider * self, const gchar * participant_id,
     guint key_index, E2eeKey * base, E2eeKey * ratcheted)
 {
-  KeyRing *ring;
-  KeySlot *slot;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
   E2eeKey *old = NULL;
   gboolean replaced = FALSE;
 
   g_mutex_lock (&self->lock);
   ring = find_ring_locked (self, participant_id);
-  slot = ring ? key_ring_peek_slot (ring, key_index) : NULL;
+  slot = ring ? e2ee_key_ring_peek_slot (ring, key_index) : NULL;
   if (slot != NULL && slot->key == base) {
     old = slot_replace_locked (self, slot, e2ee_key_ref (ratcheted));
     replaced = TRUE;
@@ -1100,7 +1029,7 @@ guint
 e2ee_key_provider_get_current_key_index (E2eeKeyProvider * provider,
     const gchar * participant_id)
 {
-  KeyRing *ring;
+  E2eeKeyRing *ring;
   guint index = 0;
 
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
@@ -1131,8 +1060,8 @@ gboolean
 e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
     const gchar * participant_id, guint key_index, GError ** error)
 {
-  KeyRing *ring;
-  KeySlot *slot;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
 
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1140,7 +1069,7 @@ e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
   g_mutex_lock (&provider->lock);
   ring = ensure_ring_locked (provider, participant_id);
   ring->current_index = key_index % ring->size;
-  slot = key_ring_peek_slot (ring, ring->current_index);
+  slot = e2ee_key_ring_peek_slot (ring, ring->current_index);
   if (slot != NULL)
     slot_reset_failures_locked (provider, slot);
   bump_serial (provider);
@@ -1225,8 +1154,8 @@ e2ee_key_provider_lookup_key_full (E2eeKeyProvider * provider,
     const gchar * participant_id, gint key_index, gboolean check_validity,
     guint * used_index, E2eeKeyLookup * result)
 {
-  KeyRing *ring;
-  KeySlot *slot = NULL;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot = NULL;
   E2eeKey *key = NULL;
   E2eeKeyLookup lookup = E2EE_KEY_LOOKUP_MISSING;
   guint index;
@@ -1238,7 +1167,7 @@ e2ee_key_provider_lookup_key_full (E2eeKeyProvider * provider,
   else
     index = (guint) key_index % (ring ? ring->size : provider->key_ring_size);
   if (ring != NULL)
-    slot = key_ring_peek_slot (ring, index);
+    slot = e2ee_key_ring_peek_slot (ring, index);
 
   if (slot == NULL || slot->key == NULL)
     lookup = E2EE_KEY_LOOKUP_MISSING;
@@ -1272,8 +1201,8 @@ void
 e2ee_key_provider_report_decryption (E2eeKeyProvider * provider,
     const gchar * participant_id, guint key_index, gboolean success)
 {
-  KeyRing *ring;
-  KeySlot *slot;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
   gint tolerance;
 
   g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
@@ -1291,9 +1220,9 @@ e2ee_key_provider_report_decryption (E2eeKeyProvider * provider,
   if (ring == NULL)
     slot = NULL;
   else if (success)
-    slot = key_ring_peek_slot (ring, key_index);
+    slot = e2ee_key_ring_peek_slot (ring, key_index);
   else
-    slot = key_ring_ensure_slot (ring, key_index);
+    slot = e2ee_key_ring_ensure_slot (ring, key_index);
   if (slot == NULL) {
     g_mutex_unlock (&provider->lock);
     return;

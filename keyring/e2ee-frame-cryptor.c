@@ -73,6 +73,7 @@
 #endif
 
 #include "keyring/e2ee-frame-cryptor.h"
+#include "keyring/e2ee-frame-cryptor-private.h"
 #include "keyring/e2ee-enum-types.h"
 #include "keyring/e2ee-frame-format.h"
 #include "keyring/e2ee-iv.h"
@@ -1285,20 +1286,8 @@ e2ee_frame_cryptor_decrypt_bytes (E2eeFrameCryptor * cryptor, GBytes * frame,
   return g_bytes_new_take (g_realloc (out, MAX (out_len, 1)), out_len);
 }
 
-/**
- * e2ee_frame_cryptor_pin_iv_for_testing:
- * @cryptor: an #E2eeFrameCryptor
- * @ssrc: the IV's SSRC word
- * @rtp_timestamp: the IV's RTP timestamp word
- * @send_count: LiveKit's send counter for the next frame
- *
- * FOR KNOWN-ANSWER TESTS ONLY. From now on the IV is LiveKit's
- * BE32 (@ssrc) || BE32 (@rtp_timestamp) || BE32 (@rtp_timestamp -
- * (send_count mod 0xFFFF)), with @ssrc and @rtp_timestamp fixed and
- * send_count starting at @send_count and growing by one per frame, so that
- * frames come out byte for byte as LiveKit made its test vectors. IVs
- * repeat when the pins are reused: never call this outside tests.
- */
+/* Private API (e2ee-frame-cryptor-private.h): for known-answer tests only. */
+
 void
 e2ee_frame_cryptor_pin_iv_for_testing (E2eeFrameCryptor * cryptor,
     guint32 ssrc, guint32 rtp_timestamp, guint32 send_count)

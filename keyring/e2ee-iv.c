@@ -55,7 +55,8 @@
  *
  * Testing hook: e2ee_iv_generator_pin() freezes words 0 and 1 to replay
  * LiveKit's known-answer vectors; it repeats IVs by design and is only
- * reachable through e2ee_frame_cryptor_pin_iv_for_testing(). */
+ * reachable through e2ee_frame_cryptor_pin_iv_for_testing(), which is
+ * neither exported nor in the GIR (e2ee-frame-cryptor-private.h). */
 
 #include "keyring/e2ee-iv.h"
 #include "keyring/e2ee-key-provider-private.h"

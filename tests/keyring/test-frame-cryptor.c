@@ -11,6 +11,7 @@
  * bad input, IV uniqueness (keyring/e2ee-frame-cryptor.c, e2ee-iv.c). */
 
 #include <keyring/e2ee.h>
+#include <keyring/e2ee-frame-cryptor-private.h>
 #include <keyring/e2ee-frame-format.h>
 #include <keyring/e2ee-iv.h>
 #include <keyring/e2ee-key-provider-private.h>

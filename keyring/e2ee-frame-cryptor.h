@@ -33,6 +33,14 @@ G_DECLARE_FINAL_TYPE (E2eeFrameCryptor, e2ee_frame_cryptor, E2EE,
  */
 #define E2EE_FRAME_OVERHEAD 30
 
+/**
+ * E2EE_FRAME_IV_LENGTH:
+ *
+ * The length of a frame's IV, which is also the value of the IV length
+ * byte in front of the key index (LiveKit's frames always carry 12).
+ */
+#define E2EE_FRAME_IV_LENGTH 12
+
 /* ---- A cryptor for one stream ----
  *
  * Each call is documented in e2ee-frame-cryptor.c (gtk-doc); a line here

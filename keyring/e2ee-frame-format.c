@@ -36,7 +36,6 @@
  * last three bytes of a tiny frame, is handled by the encryptor.) */
 
 #include "keyring/e2ee-frame-format.h"
-#include "keyring/e2ee-frame-cryptor.h" /* E2EE_FRAME_OVERHEAD */
 
 #include <string.h>
 #if defined(__x86_64__) && defined(__GNUC__)

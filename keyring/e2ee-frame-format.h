@@ -21,12 +21,11 @@
 #pragma once
 
 #include <keyring/e2ee-types.h>
+#include <keyring/e2ee-frame-cryptor.h> /* E2EE_FRAME_OVERHEAD, _IV_LENGTH */
 
 G_BEGIN_DECLS
 
 #define E2EE_FRAME_TRAILER_LENGTH 2     /* IV length byte + key index byte */
-/* LiveKit's IV length, which is also the value of the IV length byte. */
-#define E2EE_FRAME_IV_LENGTH 12
 /* At most this many leading parameter sets are skipped in search of the
  * sender's frame: a VPS, SPS and PPS prepended by rtph265depay in front
  * of a key frame that carries its own three (see

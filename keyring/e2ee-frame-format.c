@@ -455,28 +455,32 @@ find_zero_pair (const guint8 * data, gsize len, gsize pos)
   return len;
 }
 
-gsize
-e2ee_frame_format_find_escape_point (const guint8 * data, gsize len,
-    gsize pos)
+/* Offset of the first 00 00 at or after @pos followed by a byte from @lo
+ * to EMULATION_PREVENTION_BYTE, or @len: escaping looks for any byte up to
+ * 3 there, unescaping for the escape byte itself. */
+static inline gsize
+find_zero_pair_before (const guint8 * data, gsize len, gsize pos, guint8 lo)
 {
   for (pos = find_zero_pair (data, len, pos); pos < len;
       pos = find_zero_pair (data, len, pos + 1)) {
-    if (data[pos + 2] <= EMULATION_PREVENTION_BYTE)
+    if (data[pos + 2] >= lo && data[pos + 2] <= EMULATION_PREVENTION_BYTE)
       return pos;
   }
   return len;
 }
 
 gsize
+e2ee_frame_format_find_escape_point (const guint8 * data, gsize len,
+    gsize pos)
+{
+  return find_zero_pair_before (data, len, pos, 0);
+}
+
+gsize
 e2ee_frame_format_find_escape_byte (const guint8 * data, gsize len,
     gsize pos)
 {
-  for (pos = find_zero_pair (data, len, pos); pos < len;
-      pos = find_zero_pair (data, len, pos + 1)) {
-    if (data[pos + 2] == EMULATION_PREVENTION_BYTE)
-      return pos;
-  }
-  return len;
+  return find_zero_pair_before (data, len, pos, EMULATION_PREVENTION_BYTE);
 }
 
 /* An escape byte resets LiveKit's count of zeros (writeRbsp), so the

@@ -13,34 +13,14 @@
 
 #include <gst/gst.h>
 #include "gste2eenal.h"
+#include "hex.h"
 
 #include <string.h>
-
-static GBytes *
-hex (const gchar * text)
-{
-  GByteArray *out = g_byte_array_new ();
-  gsize i;
-
-  for (i = 0; text[i] != '\0'; i++) {
-    guint8 b;
-
-    if (text[i] == ' ')
-      continue;
-    g_assert_true (g_ascii_isxdigit (text[i]) && g_ascii_isxdigit (text[i
-                + 1]));
-    b = g_ascii_xdigit_value (text[i]) << 4 | g_ascii_xdigit_value (text[i +
-            1]);
-    g_byte_array_append (out, &b, 1);
-    i++;
-  }
-  return g_byte_array_free_to_bytes (out);
-}
 
 static void
 test_find_start_code (void)
 {
-  GBytes *b = hex ("11 00 00 00 01 22 00 01 00 00 01");
+  GBytes *b = hex_to_bytes ("11 00 00 00 01 22 00 01 00 00 01");
   gsize size;
   const guint8 *d = g_bytes_get_data (b, &size);
 
@@ -55,7 +35,7 @@ test_find_start_code (void)
 static void
 assert_nal_units (const gchar * annex_b, const gsize * expected, guint n)
 {
-  GBytes *b = hex (annex_b);
+  GBytes *b = hex_to_bytes (annex_b);
   gsize size;
   const guint8 *d = g_bytes_get_data (b, &size);
   GArray *units = gst_e2ee_nal_split_annex_b (d, size);
@@ -93,9 +73,9 @@ test_split_annex_b (void)
 static void
 test_has_leading_data (void)
 {
-  GBytes *zeros = hex ("00 00 00 00 01 65");
-  GBytes *data = hex ("00 01 00 00 01 65");
-  GBytes *none = hex ("65 88");
+  GBytes *zeros = hex_to_bytes ("00 00 00 00 01 65");
+  GBytes *data = hex_to_bytes ("00 01 00 00 01 65");
+  GBytes *none = hex_to_bytes ("65 88");
 
   g_assert_false (gst_e2ee_nal_has_leading_data (g_bytes_get_data (zeros,
               NULL), g_bytes_get_size (zeros)));
@@ -154,7 +134,7 @@ to_length_prefixed (GBytes * annex_b, guint length_size, gsize out_size,
 static void
 assert_bytes (GBytes * bytes, const gchar * expected_hex)
 {
-  GBytes *expected = hex (expected_hex);
+  GBytes *expected = hex_to_bytes (expected_hex);
 
   g_assert_cmpmem (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes),
       g_bytes_get_data (expected, NULL), g_bytes_get_size (expected));
@@ -167,8 +147,8 @@ assert_bytes (GBytes * bytes, const gchar * expected_hex)
 static void
 test_annex_b_to_length_prefixed (void)
 {
-  GBytes *in = hex ("00 00 00 01 67 42 00 00 00 00 01 00 00 01 65 88 00");
-  GBytes *lead = hex ("ff 00 00 01 65");
+  GBytes *in = hex_to_bytes ("00 00 00 01 67 42 00 00 00 00 01 00 00 01 65 88 00");
+  GBytes *lead = hex_to_bytes ("ff 00 00 01 65");
   guint8 *zeros = g_malloc0 (300);
   GBytes *long_nal;
   GBytes *out;
@@ -219,7 +199,7 @@ test_round_trip (void)
 
   for (u = 0; u < G_N_ELEMENTS (units); u++) {
     for (k = 0; k < G_N_ELEMENTS (sizes); k++) {
-      GBytes *two = hex (units[u]);
+      GBytes *two = hex_to_bytes (units[u]);
       GByteArray *lp = g_byte_array_new ();
       GByteArray *annex_b = g_byte_array_new ();
       const guint8 *d = g_bytes_get_data (two, NULL);
@@ -264,7 +244,7 @@ test_round_trip (void)
 static void
 test_length_overrun (void)
 {
-  GBytes *lp = hex ("0005 658884");
+  GBytes *lp = hex_to_bytes ("0005 658884");
   GByteArray *annex_b = g_byte_array_new ();
 
   g_assert_false (gst_e2ee_nal_length_prefixed_to_annex_b

@@ -14,6 +14,8 @@
 #include <keyring/e2ee-frame-format.h>
 #include <string.h>
 
+#include "livekit-reference.h"
+
 typedef struct
 {
   const gchar *name;
@@ -359,103 +361,6 @@ test_unescape_edges (void)
           out), ==, sizeof (double3_out));
   g_assert_cmpmem (out, sizeof (double3_out), double3_out,
       sizeof (double3_out));
-}
-
-/* Straightforward byte-by-byte versions of LiveKit's algorithms
- * (naluUtils.ts findNALUIndices / processNALUsForEncryption, utils.ts
- * writeRbsp / parseRbsp), to check the memchr ()-based ones against. */
-static gboolean
-ref_start_code_at (const guint8 * d, gsize len, gsize p, gsize * code_len)
-{
-  if (p + 4 < len && d[p] == 0 && d[p + 1] == 0 && d[p + 2] == 0
-      && d[p + 3] == 1) {
-    *code_len = 4;
-    return TRUE;
-  }
-  if (d[p] == 0 && d[p + 1] == 0 && d[p + 2] == 1) {
-    *code_len = 3;
-    return TRUE;
-  }
-  return FALSE;
-}
-
-static E2eeFrameSplit
-ref_split_h26x (const guint8 * d, gsize len, gsize vp8_header)
-{
-  E2eeFrameSplit split = { MIN (vp8_header, len), FALSE };
-  gsize nals[64], n_nals = 0, start = 0, pos = 0, i;
-
-  while (len > 3 && pos < len - 3) {
-    gsize code_len = 3, end;
-
-    while (pos < len - 3 && !ref_start_code_at (d, len, pos, &code_len))
-      pos++;
-    if (pos >= len - 3)
-      pos = len;
-    end = pos;
-    while (end > start && d[end - 1] == 0)
-      end--;
-    if (start == 0 && end != start)
-      return split;             /* leading data */
-    if (start != 0 && n_nals < G_N_ELEMENTS (nals))
-      nals[n_nals++] = start;
-    if (pos < len)
-      ref_start_code_at (d, len, pos, &code_len);
-    start = pos = pos + code_len;
-  }
-  for (i = 0; i < n_nals; i++) {
-    guint type = d[nals[i]] & 0x1f;
-
-    if (type == 1 || type == 5) {
-      split.header_len = nals[i] + 2;
-      split.nal_processing = TRUE;
-      return split;
-    }
-  }
-  for (i = 0; i < n_nals; i++) {
-    guint type = (d[nals[i]] >> 1) & 0x3f;
-
-    if (type <= 9 || (type >= 16 && type <= 21)) {
-      split.header_len = nals[i] + 2;
-      split.nal_processing = TRUE;
-      return split;
-    }
-  }
-  return split;
-}
-
-static gsize
-ref_escape (const guint8 * in, gsize len, guint8 * out)
-{
-  gsize written = 0, i;
-  guint zeros = 0;
-
-  for (i = 0; i < len; i++) {
-    if (in[i] <= 3 && zeros >= 2) {
-      out[written++] = 3;
-      zeros = 0;
-    }
-    out[written++] = in[i];
-    zeros = in[i] == 0 ? zeros + 1 : 0;
-  }
-  return written;
-}
-
-static gsize
-ref_unescape (const guint8 * in, gsize len, guint8 * out)
-{
-  gsize written = 0, i = 0;
-
-  while (i < len) {
-    if (len - i >= 3 && in[i] == 0 && in[i + 1] == 0 && in[i + 2] == 3) {
-      out[written++] = in[i++];
-      out[written++] = in[i++];
-      i++;
-    } else {
-      out[written++] = in[i++];
-    }
-  }
-  return written;
 }
 
 static void

@@ -224,22 +224,7 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
 
   gst_e2ee_key_props_install (gobject_class, PROP_PASSPHRASE);
 
-  /**
-   * GstE2eeBase:stats:
-   *
-   * Counters since the element started, in an "application/x-e2ee-stats"
-   * structure of #guint64 fields: `frames` and `bytes` (input), `dropped`
-   * (frames not pushed), `failed` (frames the cryptor rejected for a reason
-   * other than a missing key), `passed-through` (frames passed unchanged
-   * because the element was disabled), and per cryptor state the frames
-   * after which the cryptor was in it: `frames-ok`, `frames-missing-key`,
-   * `frames-decryption-failed`, `frames-encryption-failed`,
-   * `frames-key-ratcheted`, `frames-internal-error`.
-   */
-  g_object_class_install_property (gobject_class, PROP_STATS,
-      g_param_spec_boxed ("stats", "Statistics",
-          "Frame, byte, drop and failure counters",
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  gst_e2ee_stats_install (gobject_class, PROP_STATS);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

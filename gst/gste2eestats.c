@@ -17,6 +17,27 @@
 #include "gste2eestats.h"
 
 void
+gst_e2ee_stats_install (GObjectClass * klass, guint prop_id)
+{
+  /**
+   * GstE2eeBase:stats:
+   *
+   * Counters since the element started, in an "application/x-e2ee-stats"
+   * structure of #guint64 fields: `frames` and `bytes` (input), `dropped`
+   * (frames not pushed), `failed` (frames the cryptor rejected for a reason
+   * other than a missing key), `passed-through` (frames passed unchanged
+   * because the element was disabled), and per cryptor state the frames
+   * after which the cryptor was in it: `frames-ok`, `frames-missing-key`,
+   * `frames-decryption-failed`, `frames-encryption-failed`,
+   * `frames-key-ratcheted`, `frames-internal-error`.
+   */
+  g_object_class_install_property (klass, prop_id,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Frame, byte, drop and failure counters",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+void
 gst_e2ee_stats_count_frame (GstE2eeStats * stats, gsize size,
     gboolean passed_through, gboolean dropped, gboolean failed, gint state)
 {

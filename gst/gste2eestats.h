@@ -32,6 +32,10 @@ typedef struct
   guint64 per_state[GST_E2EE_N_STATES];
 } GstE2eeStats;
 
+/* Installs the read-only "stats" property on @klass as @prop_id. */
+G_GNUC_INTERNAL
+void gst_e2ee_stats_install (GObjectClass * klass, guint prop_id);
+
 /* Counts one frame of @size input bytes; @state is the cryptor's state
  * after it, or -1 when the cryptor did not see the frame. */
 G_GNUC_INTERNAL

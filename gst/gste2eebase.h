@@ -15,6 +15,9 @@
 
 G_BEGIN_DECLS
 
+/* "e2eebase": the base and its helpers (key properties) log here. */
+G_GNUC_INTERNAL GST_DEBUG_CATEGORY_EXTERN (gst_e2ee_base_debug);
+
 #define GST_TYPE_E2EE_BASE (gst_e2ee_base_get_type ())
 G_GNUC_INTERNAL
 G_DECLARE_DERIVABLE_TYPE (GstE2eeBase, gst_e2ee_base, GST, E2EE_BASE,
@@ -51,9 +54,5 @@ struct _GstE2eeBaseClass
   /*< private >*/
   gpointer _gst_reserved[GST_PADDING];
 };
-
-G_GNUC_INTERNAL
-void gst_e2ee_base_class_add_examples (GstElementClass * element_class,
-    const gchar * const *pipelines);
 
 G_END_DECLS

@@ -10,8 +10,13 @@
 /* Sharing one E2eeKeyProvider between elements (and with the application)
  * through a GstContext of type E2EE_KEY_PROVIDER_CONTEXT_TYPE whose
  * structure holds the provider in the field E2EE_KEY_PROVIDER_CONTEXT_FIELD.
- * The helpers follow the shape of GStreamer's VA and GL context helpers;
- * the element side of the dance is in gste2eebase.c. */
+ * The sequence follows GStreamer's context design document
+ * (https://gstreamer.freedesktop.org/documentation/additional/design/context.html),
+ * with its steps numbered in gst_e2ee_ensure_key_provider() as GStreamer's
+ * VA helpers (gstvautils.c) number them. The element calls
+ * gst_e2ee_ensure_key_provider() in NULL->READY,
+ * gst_e2ee_handle_set_context() from its set_context vfunc and
+ * gst_e2ee_handle_context_query() from its query vfunc. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -19,34 +24,24 @@
 
 #include "gste2eecontext.h"
 
-GST_DEBUG_CATEGORY (e2ee_context_debug);
-#define GST_CAT_DEFAULT e2ee_context_debug
+GST_DEBUG_CATEGORY (gst_e2ee_context_debug);
+#define GST_CAT_DEFAULT gst_e2ee_context_debug
 
-/**
- * e2ee_context_init_debug:
- *
- * Looks up GStreamer's own "GST_CONTEXT" debug category once.
- */
 void
-e2ee_context_init_debug (void)
+gst_e2ee_context_init_debug (void)
 {
   static gsize once = 0;
 
   if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_GET (e2ee_context_debug, "GST_CONTEXT");
+    GST_DEBUG_CATEGORY_GET (gst_e2ee_context_debug, "GST_CONTEXT");
     g_once_init_leave (&once, 1);
   }
 }
 
-/**
- * e2ee_context_set_key_provider:
- * @context: a writable #GstContext
- * @provider: (nullable): the #E2eeKeyProvider to store, or %NULL to remove it
- *
- * Stores @provider in @context's structure field "key-provider".
- */
+/* ---- the context's payload ---- */
+
 void
-e2ee_context_set_key_provider (GstContext * context,
+gst_context_set_e2ee_key_provider (GstContext * context,
     E2eeKeyProvider * provider)
 {
   GstStructure *s;
@@ -61,21 +56,14 @@ e2ee_context_set_key_provider (GstContext * context,
     return;
   }
 
-  GST_CAT_LOG (e2ee_context_debug, "setting key provider %p on context %"
+  GST_CAT_LOG (gst_e2ee_context_debug, "setting key provider %p on context %"
       GST_PTR_FORMAT, provider, context);
   gst_structure_set (s, E2EE_KEY_PROVIDER_CONTEXT_FIELD,
       E2EE_TYPE_KEY_PROVIDER, provider, NULL);
 }
 
-/**
- * e2ee_context_get_key_provider:
- * @context: a #GstContext of type "e2ee.key-provider"
- * @provider: (out) (transfer full): the provider held by @context
- *
- * Returns: %TRUE if @context has the right type and holds a provider.
- */
 gboolean
-e2ee_context_get_key_provider (GstContext * context,
+gst_context_get_e2ee_key_provider (GstContext * context,
     E2eeKeyProvider ** provider)
 {
   const GstStructure *s;
@@ -97,46 +85,17 @@ e2ee_context_get_key_provider (GstContext * context,
   return *provider != NULL;
 }
 
-/**
- * e2ee_key_provider_context_new:
- * @provider: an #E2eeKeyProvider
- *
- * Makes a persistent context holding @provider: it survives READY->NULL and
- * is not overridden by non-persistent contexts.
- *
- * Returns: (transfer full): a new #GstContext
- */
-GstContext *
-e2ee_key_provider_context_new (E2eeKeyProvider * provider)
+/* ---- the element side ---- */
+
+static gboolean
+has_key_provider (GstElement * element, E2eeKeyProvider * const *provider)
 {
-  GstContext *context;
+  gboolean has;
 
-  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
-
-  context = gst_context_new (E2EE_KEY_PROVIDER_CONTEXT_TYPE, TRUE);
-  e2ee_context_set_key_provider (context, provider);
-  return context;
-}
-
-/**
- * e2ee_is_key_provider_need_context_message:
- * @msg: a #GstMessage
- *
- * Returns: %TRUE if @msg is a need-context message asking for an
- * "e2ee.key-provider" context.
- */
-gboolean
-e2ee_is_key_provider_need_context_message (GstMessage * msg)
-{
-  const gchar *type = NULL;
-
-  g_return_val_if_fail (GST_IS_MESSAGE (msg), FALSE);
-
-  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_NEED_CONTEXT)
-    return FALSE;
-  if (!gst_message_parse_context_type (msg, &type))
-    return FALSE;
-  return g_strcmp0 (type, E2EE_KEY_PROVIDER_CONTEXT_TYPE) == 0;
+  GST_OBJECT_LOCK (element);
+  has = *provider != NULL;
+  GST_OBJECT_UNLOCK (element);
+  return has;
 }
 
 static gboolean
@@ -167,24 +126,14 @@ run_query_on_pads (GstIterator * pads, GstQuery * query)
   return g_value_get_boolean (&answered);
 }
 
-/**
- * e2ee_context_query:
- * @element: the element that wants a key provider
- *
- * Asks the peers of @element's source pads (downstream) and then of its sink
- * pads (upstream) for an "e2ee.key-provider" context. An answer is set on
- * @element with gst_element_set_context().
- *
- * Returns: %TRUE if a neighbour answered
- */
-gboolean
-e2ee_context_query (GstElement * element)
+/* Asks the peers of @element's src pads, then of its sink pads, for a
+ * context; sets an answer on @element. */
+static void
+query_neighbours (GstElement * element)
 {
   GstQuery *query;
   GstContext *context = NULL;
   gboolean answered;
-
-  g_return_val_if_fail (GST_IS_ELEMENT (element), FALSE);
 
   query = gst_query_new_context (E2EE_KEY_PROVIDER_CONTEXT_TYPE);
   answered = run_query_on_pads (gst_element_iterate_src_pads (element), query)
@@ -194,42 +143,128 @@ e2ee_context_query (GstElement * element)
     gst_query_parse_context (query, &context);
 
   if (context != NULL) {
-    GST_CAT_INFO_OBJECT (e2ee_context_debug, element,
+    GST_CAT_INFO_OBJECT (gst_e2ee_context_debug, element,
         "a neighbour answered the context query with %" GST_PTR_FORMAT,
         context);
     gst_element_set_context (element, context);
   } else {
-    GST_CAT_DEBUG_OBJECT (e2ee_context_debug, element,
+    GST_CAT_DEBUG_OBJECT (gst_e2ee_context_debug, element,
         "no neighbour has an %s context", E2EE_KEY_PROVIDER_CONTEXT_TYPE);
   }
-
   gst_query_unref (query);
-  return context != NULL;
+}
+
+/* A persistent context holding @provider: it survives READY->NULL and is
+ * not overridden by non-persistent contexts. */
+static GstContext *
+key_provider_context_new (E2eeKeyProvider * provider)
+{
+  GstContext *context = gst_context_new (E2EE_KEY_PROVIDER_CONTEXT_TYPE,
+      TRUE);
+
+  gst_context_set_e2ee_key_provider (context, provider);
+  return context;
+}
+
+/* Sets a context holding a new provider on @element and posts it in a
+ * have-context message, so that bins cache it and hand it to the next
+ * element that posts need-context, and the application can pick it up. */
+static void
+propagate_new_key_provider (GstElement * element)
+{
+  E2eeKeyProvider *provider = e2ee_key_provider_new ();
+  GstContext *context = key_provider_context_new (provider);
+
+  GST_CAT_INFO_OBJECT (gst_e2ee_context_debug, element,
+      "created key provider %p", provider);
+  gst_element_set_context (element, context);
+
+  GST_CAT_INFO_OBJECT (gst_e2ee_context_debug, element,
+      "posting have-context with key provider %p", provider);
+  gst_element_post_message (element,
+      gst_message_new_have_context (GST_OBJECT_CAST (element), context));
+  g_object_unref (provider);
 }
 
 /**
- * e2ee_handle_set_context:
- * @element: the element whose set_context vfunc runs
- * @context: the #GstContext handed to it
- * @provider: (inout): the element's provider slot; replaced if @context
- *   holds a provider
+ * gst_e2ee_ensure_key_provider:
+ * @element: an e2ee element, in NULL->READY
+ * @provider: the element's provider pointer, guarded by its object lock and
+ *   filled by its set_context vfunc (gst_e2ee_handle_set_context())
  *
- * Call with the element's object lock held, then chain up.
- *
- * Returns: %TRUE if @provider was replaced
+ * Finds @element a key provider, stopping at the first step that gives
+ * one. In NULL->READY rather than before the first buffer: then a missing
+ * or conflicting provider shows up before any data flows, and an
+ * application watching need-context can answer before streaming threads
+ * exist. Never fails: with nothing else, the element makes its own
+ * provider, which reports missing-key until a key is set.
  */
+void
+gst_e2ee_ensure_key_provider (GstElement * element,
+    E2eeKeyProvider * const *provider)
+{
+  GstContext *context;
+
+  g_return_if_fail (GST_IS_ELEMENT (element));
+  g_return_if_fail (provider != NULL);
+
+  gst_e2ee_context_init_debug ();
+
+  /* 1) Does the element have a provider: from its key-provider property,
+   *    or from a context set on it since it last went to NULL? */
+  if (has_key_provider (element, provider)) {
+    GST_CAT_DEBUG_OBJECT (gst_e2ee_context_debug, element, "already have a "
+        "key provider");
+    return;
+  }
+
+  /* 2) A context set on this element earlier (by the application, or a
+   *    persistent one it made itself in 5) survives READY->NULL in the
+   *    element's list of contexts: use it again. */
+  context = gst_element_get_context (element, E2EE_KEY_PROVIDER_CONTEXT_TYPE);
+  if (context != NULL) {
+    gst_element_set_context (element, context);
+    gst_context_unref (context);
+    if (has_key_provider (element, provider))
+      return;
+  }
+
+  /* 3) Query downstream (the peers of the src pads), then 3a) upstream
+   *    (the peers of the sink pads): another e2ee element answers with its
+   *    provider, and the answer is set on this element. */
+  query_neighbours (element);
+  if (has_key_provider (element, provider))
+    return;
+
+  /* 4) Post a GST_MESSAGE_NEED_CONTEXT message. It is synchronous: when it
+   *    returns, a bin holding such a context (set on it, or cached from a
+   *    have-context) or the application's sync handler may have set one
+   *    on the element. */
+  GST_CAT_INFO_OBJECT (gst_e2ee_context_debug, element,
+      "posting need-context %s", E2EE_KEY_PROVIDER_CONTEXT_TYPE);
+  gst_element_post_message (element,
+      gst_message_new_need_context (GST_OBJECT_CAST (element),
+          E2EE_KEY_PROVIDER_CONTEXT_TYPE));
+  if (has_key_provider (element, provider))
+    return;
+
+  /* 5) Create a provider, set a persistent context holding it on the
+   *    element and post a GST_MESSAGE_HAVE_CONTEXT message. */
+  propagate_new_key_provider (element);
+}
+
 gboolean
-e2ee_handle_set_context (GstElement * element, GstContext * context,
+gst_e2ee_handle_set_context (GstElement * element, GstContext * context,
     E2eeKeyProvider ** provider)
 {
   E2eeKeyProvider *found = NULL;
 
   g_return_val_if_fail (provider != NULL, FALSE);
 
-  if (!e2ee_context_get_key_provider (context, &found))
+  if (!gst_context_get_e2ee_key_provider (context, &found))
     return FALSE;
 
-  GST_CAT_INFO_OBJECT (e2ee_context_debug, element,
+  GST_CAT_INFO_OBJECT (gst_e2ee_context_debug, element,
       "got key provider %p from a context (had %p)", found, *provider);
   if (*provider != NULL)
     g_object_unref (*provider);
@@ -237,19 +272,8 @@ e2ee_handle_set_context (GstElement * element, GstContext * context,
   return TRUE;
 }
 
-/**
- * e2ee_handle_context_query:
- * @element: the element answering
- * @query: a #GST_QUERY_CONTEXT query
- * @provider: (nullable): the element's provider
- *
- * Answers an "e2ee.key-provider" context query with @provider, keeping any
- * other fields of a context already in @query.
- *
- * Returns: %TRUE if the query was answered
- */
 gboolean
-e2ee_handle_context_query (GstElement * element, GstQuery * query,
+gst_e2ee_handle_context_query (GstElement * element, GstQuery * query,
     E2eeKeyProvider * provider)
 {
   const gchar *type = NULL;
@@ -270,35 +294,11 @@ e2ee_handle_context_query (GstElement * element, GstQuery * query,
   else
     context = gst_context_new (E2EE_KEY_PROVIDER_CONTEXT_TYPE, TRUE);
 
-  e2ee_context_set_key_provider (context, provider);
+  gst_context_set_e2ee_key_provider (context, provider);
   gst_query_set_context (query, context);
   gst_context_unref (context);
 
-  GST_CAT_DEBUG_OBJECT (e2ee_context_debug, element,
+  GST_CAT_DEBUG_OBJECT (gst_e2ee_context_debug, element,
       "answered a context query with key provider %p", provider);
   return TRUE;
-}
-
-/**
- * e2ee_context_propagate:
- * @element: the element that created @provider
- * @provider: the new #E2eeKeyProvider
- *
- * Sets a persistent context holding @provider on @element and posts it in a
- * have-context message, so that bins cache it and hand it to the next
- * element that posts need-context, and the application can pick it up.
- */
-void
-e2ee_context_propagate (GstElement * element, E2eeKeyProvider * provider)
-{
-  GstContext *context;
-  GstMessage *msg;
-
-  context = e2ee_key_provider_context_new (provider);
-  gst_element_set_context (element, context);
-
-  GST_CAT_INFO_OBJECT (e2ee_context_debug, element,
-      "posting have-context with key provider %p", provider);
-  msg = gst_message_new_have_context (GST_OBJECT_CAST (element), context);
-  gst_element_post_message (element, msg);
 }

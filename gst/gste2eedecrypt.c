@@ -141,6 +141,8 @@
 
 #include "gste2eedecrypt.h"
 #include "gste2eeelements.h"
+/* examples[]: the pipelines of the SECTION block above */
+#include "gste2eedecrypt-examples.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_decrypt_debug);
 #define GST_CAT_DEFAULT gst_e2ee_decrypt_debug
@@ -156,34 +158,6 @@ G_DEFINE_TYPE_WITH_CODE (GstE2eeDecrypt, gst_e2ee_decrypt, GST_TYPE_E2EE_BASE,
         "End-to-end frame decryptor"));
 GST_ELEMENT_REGISTER_DEFINE (e2eedecrypt, "e2eedecrypt", GST_RANK_NONE,
     GST_TYPE_E2EE_DECRYPT);
-
-/* The SECTION block's pipelines, for gst-inspect-1.0 (which shows no
- * gtk-doc): one receiver per codec, with GStreamer's own depayloaders. */
-static const gchar *const examples[] = {
-  "gst-launch-1.0 udpsrc port=5004 caps=application/x-rtp,media=audio,"
-      "encoding-name=OPUS,clock-rate=48000,payload=111 ! rtpjitterbuffer ! "
-      "rtpopusdepay ! e2eedecrypt key-file=room.key ! opusdec ! "
-      "audioconvert ! autoaudiosink",
-  "gst-launch-1.0 udpsrc port=5006 caps=application/x-rtp,media=video,"
-      "encoding-name=VP8,clock-rate=90000,payload=96 ! rtpjitterbuffer ! "
-      "rtpvp8depay ! e2eedecrypt passphrase=my-room-passphrase ! vp8dec ! "
-      "videoconvert ! autovideosink",
-  "gst-launch-1.0 udpsrc port=5008 caps=application/x-rtp,media=video,"
-      "encoding-name=VP9,clock-rate=90000,payload=98 ! rtpjitterbuffer ! "
-      "rtpvp9depay ! e2eedecrypt key-file=room.key ! vp9dec ! "
-      "videoconvert ! autovideosink",
-  "gst-launch-1.0 udpsrc port=5010 caps=application/x-rtp,media=video,"
-      "encoding-name=H264,clock-rate=90000,payload=102 ! rtpjitterbuffer ! "
-      "rtph264depay ! video/x-h264,stream-format=byte-stream,alignment=au ! "
-      "e2eedecrypt key-file=room.key ! h264parse ! avdec_h264 ! "
-      "videoconvert ! autovideosink",
-  "gst-launch-1.0 udpsrc port=5012 caps=application/x-rtp,media=video,"
-      "encoding-name=H265,clock-rate=90000,payload=104 ! rtpjitterbuffer ! "
-      "rtph265depay ! video/x-h265,stream-format=byte-stream,alignment=au ! "
-      "e2eedecrypt key-file=room.key ! h265parse ! avdec_h265 ! "
-      "videoconvert ! autovideosink",
-  NULL
-};
 
 static gsize
 gst_e2ee_decrypt_get_max_output_size (GstE2eeBase * base,
@@ -213,7 +187,7 @@ gst_e2ee_decrypt_class_init (GstE2eeDecryptClass * klass)
       "Decrypts encoded audio/video frames encrypted end to end "
       "(LiveKit E2EE frame format, AES-GCM)",
       "gst-e2ee authors <gst-e2ee@example.org>");
-  gst_e2ee_base_class_add_examples (element_class, examples);
+  gst_e2ee_element_class_add_examples (element_class, examples);
 
   base_class->get_max_output_size =
       GST_DEBUG_FUNCPTR (gst_e2ee_decrypt_get_max_output_size);

@@ -20,4 +20,11 @@ GST_ELEMENT_REGISTER_DECLARE (e2eertpvp9pay);
 GST_ELEMENT_REGISTER_DECLARE (e2eertph264pay);
 GST_ELEMENT_REGISTER_DECLARE (e2eertph265pay);
 
+/* Adds @pipelines (NULL-terminated gst-launch-1.0 lines, as
+ * examples-from-section.py extracts them from the element's SECTION
+ * block) as the "example-pipelines" metadata gst-inspect-1.0 prints. */
+G_GNUC_INTERNAL
+void gst_e2ee_element_class_add_examples (GstElementClass * element_class,
+    const gchar * const *pipelines);
+
 G_END_DECLS

@@ -148,6 +148,8 @@
 
 #include "gste2eeencrypt.h"
 #include "gste2eeelements.h"
+/* examples[]: the pipelines of the SECTION block above */
+#include "gste2eeencrypt-examples.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_e2ee_encrypt_debug);
 #define GST_CAT_DEFAULT gst_e2ee_encrypt_debug
@@ -163,29 +165,6 @@ G_DEFINE_TYPE_WITH_CODE (GstE2eeEncrypt, gst_e2ee_encrypt, GST_TYPE_E2EE_BASE,
         "End-to-end frame encryptor"));
 GST_ELEMENT_REGISTER_DEFINE (e2eeencrypt, "e2eeencrypt", GST_RANK_NONE,
     GST_TYPE_E2EE_ENCRYPT);
-
-/* The SECTION block's pipelines, for gst-inspect-1.0 (which shows no
- * gtk-doc): one sender per codec, each with its recommended payloader. */
-static const gchar *const examples[] = {
-  "gst-launch-1.0 audiotestsrc is-live=true ! opusenc ! "
-      "e2eeencrypt key-file=room.key ! rtpopuspay pt=111 ! "
-      "udpsink host=127.0.0.1 port=5004",
-  "gst-launch-1.0 videotestsrc is-live=true ! vp8enc deadline=1 ! "
-      "e2eeencrypt passphrase=my-room-passphrase ! e2eertpvp8pay pt=96 ! "
-      "udpsink host=127.0.0.1 port=5006",
-  "gst-launch-1.0 videotestsrc is-live=true ! vp9enc deadline=1 ! "
-      "e2eeencrypt key-file=room.key ! e2eertpvp9pay pt=98 ! "
-      "udpsink host=127.0.0.1 port=5008",
-  "gst-launch-1.0 videotestsrc is-live=true ! x264enc tune=zerolatency ! "
-      "video/x-h264,stream-format=byte-stream,alignment=au ! "
-      "e2eeencrypt key-file=room.key key-index=5 ! e2eertph264pay pt=102 ! "
-      "udpsink host=127.0.0.1 port=5010",
-  "gst-launch-1.0 videotestsrc is-live=true ! x265enc tune=zerolatency ! "
-      "video/x-h265,stream-format=byte-stream,alignment=au ! "
-      "e2eeencrypt key-file=room.key ! e2eertph265pay pt=104 ! "
-      "udpsink host=127.0.0.1 port=5012",
-  NULL
-};
 
 static gsize
 gst_e2ee_encrypt_get_max_output_size (GstE2eeBase * base,
@@ -214,7 +193,7 @@ gst_e2ee_encrypt_class_init (GstE2eeEncryptClass * klass)
       "Encrypts encoded audio/video frames end to end "
       "(LiveKit E2EE frame format, AES-GCM)",
       "gst-e2ee authors <gst-e2ee@example.org>");
-  gst_e2ee_base_class_add_examples (element_class, examples);
+  gst_e2ee_element_class_add_examples (element_class, examples);
 
   base_class->get_max_output_size =
       GST_DEBUG_FUNCPTR (gst_e2ee_encrypt_get_max_output_size);

@@ -15,7 +15,8 @@
  *
  * IVs come from e2ee_key_provider_next_data_packet_iv(): the provider's
  * data stream id (unique among its live frame streams) and a counter, so a
- * data packet never reuses an IV of another packet or of a frame. */
+ * data packet never reuses an IV of another packet or of a frame (the
+ * argument, with the frames', is in e2ee-iv.c). */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"

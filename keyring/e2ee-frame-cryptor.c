@@ -73,6 +73,7 @@
 #endif
 
 #include "keyring/e2ee-frame-cryptor.h"
+#include "keyring/e2ee-frame-cryptor-private.h"
 #include "keyring/e2ee-enum-types.h"
 #include "keyring/e2ee-frame-format.h"
 #include "keyring/e2ee-iv.h"
@@ -85,11 +86,11 @@
 #define DEFAULT_CODEC E2EE_CODEC_DATA
 #define DEFAULT_KEY_INDEX -1
 
-#define IV_LENGTH_BYTE E2EE_IV_LENGTH
 /* Bytes after C: tag, IV, IV length, key index. */
 #define SEALED_SUFFIX_LENGTH (E2EE_TAG_LENGTH + E2EE_IV_LENGTH + \
     E2EE_FRAME_TRAILER_LENGTH)
 G_STATIC_ASSERT (SEALED_SUFFIX_LENGTH == E2EE_FRAME_OVERHEAD);
+G_STATIC_ASSERT (E2EE_IV_LENGTH == E2EE_FRAME_IV_LENGTH);
 
 /* Cache entries: one per key index a frame can name, plus the encryptor's. */
 #define N_KEY_INDICES 256
@@ -144,26 +145,6 @@ typedef struct
   E2eeKey *ratcheted;
   guint ratchet_index;
 } StateChange;
-
-/* At most this many leading parameter sets are skipped in search of the
- * sender's frame: a VPS, SPS and PPS prepended by rtph265depay in front
- * of a key frame that carries its own three (see find_sender_starts). */
-#define MAX_PARAMETER_SET_SKIPS 6
-
-/* Where the parts of a received frame are (after unescaping). */
-typedef struct
-{
-  gsize header_len;
-  const guint8 *sealed;         /* C || tag */
-  gsize sealed_len;
-  const guint8 *iv;
-  guint8 key_index;
-  /* Where the sender's frame may begin: 0, then after each leading
-   * parameter set; @start is the one that authenticated. */
-  gsize starts[1 + MAX_PARAMETER_SET_SKIPS];
-  guint n_starts;
-  gsize start;
-} ReceivedFrame;
 
 struct _E2eeFrameCryptor
 {
@@ -476,53 +457,13 @@ pass_server_injected (E2eeFrameCryptor * self, const guint8 * frame,
 
 /* Encryption */
 
-static gsize
-max_encrypted_size (E2eeCodec codec, gsize frame_len)
-{
-  if (frame_len == 0)
-    return 0;
-  /* Saturates: a size that wrapped would look like room for the frame. */
-  if (codec != E2EE_CODEC_H264 && codec != E2EE_CODEC_H265)
-    return frame_len > G_MAXSIZE - E2EE_FRAME_OVERHEAD ? G_MAXSIZE :
-        frame_len + E2EE_FRAME_OVERHEAD;
-
-  /* Normalising the header adds at most one byte per 3 header bytes;
-   * escaping adds at most one per 2 bytes after the first (format.h), over
-   * the payload plus the 30 overhead bytes:
-   *   h + h/3 + (p + 30) + (p + 29)/2  <=  len + len/2 + 45. */
-  if (frame_len > (G_MAXSIZE - 64) / 2)
-    return G_MAXSIZE;
-  return frame_len + frame_len / 2 + E2EE_FRAME_OVERHEAD +
-      E2EE_FRAME_OVERHEAD / 2 + 1;
-}
-
-static void
-write_trailer (guint8 * dest, const guint8 iv[E2EE_IV_LENGTH], guint8 kid)
-{
-  memcpy (dest, iv, E2EE_IV_LENGTH);
-  dest[E2EE_IV_LENGTH] = IV_LENGTH_BYTE;
-  dest[E2EE_IV_LENGTH + 1] = kid;
-}
-
-/* Escapes the @len sealed bytes at @data in place; @data has room for
- * the worst case. Sealed bytes look random and rarely need an escape byte
- * (about one per 4 MB), so they stay where the cipher wrote them; only
- * from the first escape point on (often in the IV, if anywhere) do they
- * go through the scratch buffer, escaped afresh from there (see
- * e2ee_frame_format_find_escape_point()). Returns the escaped length. */
+/* Sized for the whole sealed part even when unused, so that the frame
+ * that finally needs the scratch buffer does not allocate mid-stream. */
 static gsize
 escape_in_place (E2eeFrameCryptor * self, guint8 * data, gsize len)
 {
-  gsize first = e2ee_frame_format_find_escape_point (data, len, 0);
-
-  /* Sized for the whole sealed part even when unused, so that the frame
-   * that finally needs it does not allocate mid-stream. */
   ensure_scratch (self, len);
-  if (first == len)
-    return len;
-  memcpy (self->scratch, data + first, len - first);
-  return first + e2ee_frame_format_escape (self->scratch, len - first,
-      data + first);
+  return e2ee_frame_format_escape_in_place (data, len, self->scratch);
 }
 
 /* H.26x: the normalised header is the AAD and goes out as is; the sealed
@@ -544,7 +485,8 @@ seal_nal_frame (E2eeFrameCryptor * self, E2eeAead * aead,
   if (!e2ee_aead_seal (aead, iv, out, out_header_len, frame + header_len,
           payload_len, sealed, error))
     return FALSE;
-  write_trailer (sealed + payload_len + E2EE_TAG_LENGTH, iv, kid);
+  e2ee_frame_format_write_trailer (sealed + payload_len + E2EE_TAG_LENGTH,
+      iv, kid);
 
   *out_len = out_header_len + escape_in_place (self, sealed, sealed_len);
   return TRUE;
@@ -561,51 +503,9 @@ seal_frame (E2eeAead * aead, const guint8 * frame, gsize frame_len,
   if (!e2ee_aead_seal (aead, iv, frame, header_len, frame + header_len,
           payload_len, out + header_len, error))
     return FALSE;
-  write_trailer (out + header_len + payload_len + E2EE_TAG_LENGTH, iv, kid);
+  e2ee_frame_format_write_trailer (out + header_len + payload_len +
+      E2EE_TAG_LENGTH, iv, kid);
   *out_len = frame_len + E2EE_FRAME_OVERHEAD;
-  return TRUE;
-}
-
-/* LiveKit's receiver splits the frame it receives, not the plaintext. For
- * H.264 and H.265 the two agree, except for one deterministic case: a
- * slice NAL unit starting in the plaintext's last three bytes is not seen
- * by the sender's scan (it only looks below len - 3) but is seen by the
- * receiver's, where encrypted bytes follow it. This only concerns frames
- * shorter than a VP8 key frame header + 3 bytes (the fallback header is at
- * most 10 bytes; later NAL units are encrypted), and LiveKit's own sender
- * gets it wrong. We split such a frame where the receiver will: the
- * plaintext followed by three bytes that cannot start a NAL unit. When
- * that split would need bytes past the frame (the frame ends in the slice
- * NAL unit's header byte), no receiver can decrypt it: refuse. */
-#define RECEIVER_VIEW_MAX_LENGTH 16
-#define RECEIVER_VIEW_PADDING 3
-
-static gboolean
-split_as_receiver_will (E2eeCodec codec, E2eeFrameType frame_type,
-    const guint8 * frame, gsize frame_len, E2eeFrameSplit * split,
-    GError ** error)
-{
-  guint8 padded[RECEIVER_VIEW_MAX_LENGTH + RECEIVER_VIEW_PADDING];
-  E2eeFrameSplit receiver;
-
-  *split = e2ee_frame_format_split (codec, frame_type, frame, frame_len);
-  if (split->nal_processing || frame_len > RECEIVER_VIEW_MAX_LENGTH
-      || (codec != E2EE_CODEC_H264 && codec != E2EE_CODEC_H265))
-    return TRUE;
-
-  memcpy (padded, frame, frame_len);
-  memset (padded + frame_len, 0xff, RECEIVER_VIEW_PADDING);
-  receiver = e2ee_frame_format_split (codec, frame_type, padded,
-      frame_len + RECEIVER_VIEW_PADDING);
-  if (!receiver.nal_processing)
-    return TRUE;
-  if (receiver.header_len > frame_len) {
-    g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
-        "Frame of %" G_GSIZE_FORMAT " bytes ends in a slice NAL unit header "
-        "byte; LiveKit receivers cannot split it, dropped", frame_len);
-    return FALSE;
-  }
-  *split = receiver;
   return TRUE;
 }
 
@@ -642,8 +542,11 @@ encrypt_locked (E2eeFrameCryptor * self, const guint8 * frame,
   }
 
   kid = entry->used_index;
-  if (!split_as_receiver_will (self->codec, frame_type, frame, frame_len,
-          &split, error)) {
+  if (!e2ee_frame_format_split_as_receiver_will (self->codec, frame_type,
+          frame, frame_len, &split)) {
+    g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
+        "Frame of %" G_GSIZE_FORMAT " bytes ends in a slice NAL unit header "
+        "byte; LiveKit receivers cannot split it, dropped", frame_len);
     set_state (self, E2EE_STATE_ENCRYPTION_FAILED, entry->used_index,
         change);
     return FALSE;
@@ -664,182 +567,41 @@ encrypt_locked (E2eeFrameCryptor * self, const guint8 * frame,
 
 /* Decryption */
 
+/* Splits a received frame (see e2ee_frame_format_parse_received ()). */
 static gboolean
-set_malformed (GError ** error, const gchar * why, gsize frame_len)
+parse_received_frame (E2eeFrameCryptor * self, const guint8 * frame,
+    gsize frame_len, E2eeFrameType frame_type, E2eeReceivedFrame * parsed,
+    GError ** error)
 {
+  const gchar *malformed = NULL;
+
+  /* Sized even when unused: see escape_in_place (). */
+  ensure_scratch (self, frame_len);
+  if (e2ee_frame_format_parse_received (self->codec, frame_type, frame,
+          frame_len, self->scratch, parsed, &malformed))
+    return TRUE;
   g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
-      "Malformed frame of %" G_GSIZE_FORMAT " bytes: %s", frame_len, why);
+      "Malformed frame of %" G_GSIZE_FORMAT " bytes: %s", frame_len,
+      malformed);
   return FALSE;
 }
 
-/* Parameter sets in front of the sender's frame.
- *
- * GStreamer's rtph264depay and rtph265depay, when their caps carry
- * sprop-parameter-sets (sprop-vps, -sps and -pps for H.265) and they
- * output a byte stream, prepend those parameter sets to the first access
- * unit after every caps event. They land in front of the sender's clear
- * header, which is the AAD, so that frame fails authentication although
- * nobody tampered with it; SDPs from other senders commonly carry sprop.
- * The prefix belongs to the H.26x frame as receivers get it, not to one
- * element, so the cryptor deals with it for every host: when a frame that
- * fails starts with parameter-set NAL units, the sender's frame may begin
- * at any start code that follows them, and those beginnings are tried as
- * well. Only whole parameter sets are ever skipped, at most
- * MAX_PARAMETER_SET_SKIPS, and only the authenticated suffix is released,
- * which is exactly what the sender sent; the prefix is dropped (the
- * sender's key frame carries its own parameter sets, or the decoder has
- * them from the caps). The attempts count as one decryption towards the
- * failure tolerance and change the state once. The sealed part, IV and
- * key index are the same for every beginning: the skipped NAL units are
- * no slices, so the header still ends at the same slice. */
-static gboolean
-is_parameter_set (E2eeCodec codec, guint8 nal_header)
-{
-  switch (codec) {
-    case E2EE_CODEC_H264:
-      /* SPS, PPS */
-      return (nal_header & 0x1f) == 7 || (nal_header & 0x1f) == 8;
-    case E2EE_CODEC_H265:
-      /* VPS, SPS, PPS */
-      return ((nal_header >> 1) & 0x3f) >= 32
-          && ((nal_header >> 1) & 0x3f) <= 34;
-    default:
-      return FALSE;
-  }
-}
-
-/* Length of the start code at @pos: 4, 3, or 0 for none. */
-static gsize
-start_code_length_at (const guint8 * data, gsize len, gsize pos)
-{
-  if (pos + 4 <= len && data[pos] == 0 && data[pos + 1] == 0
-      && data[pos + 2] == 0 && data[pos + 3] == 1)
-    return 4;
-  if (pos + 3 <= len && data[pos] == 0 && data[pos + 1] == 0
-      && data[pos + 2] == 1)
-    return 3;
-  return 0;
-}
-
-/* The first start code after the NAL unit header at @pos, or @len. A
- * parameter set ends in a non-zero byte (rbsp_trailing_bits), so a zero
- * before 00 00 01 belongs to a 4-byte start code, as the sender wrote its
- * header (normalised to 4-byte start codes). */
-static gsize
-next_start_code (const guint8 * data, gsize len, gsize pos)
-{
-  for (pos++; pos + 3 <= len; pos++) {
-    if (data[pos] == 0 && data[pos + 1] == 0 && data[pos + 2] == 1)
-      return data[pos - 1] == 0 ? pos - 1 : pos;
-  }
-  return len;
-}
-
-/* Fills @parsed's starts: 0, then the start code after each leading
- * parameter set within the clear header. */
-static void
-find_sender_starts (E2eeCodec codec, const guint8 * frame,
-    ReceivedFrame * parsed)
-{
-  gsize pos = 0;
-
-  parsed->starts[0] = 0;
-  parsed->n_starts = 1;
-  while (parsed->n_starts < G_N_ELEMENTS (parsed->starts)) {
-    gsize code_len = start_code_length_at (frame, parsed->header_len, pos);
-
-    if (code_len == 0 || pos + code_len >= parsed->header_len
-        || !is_parameter_set (codec, frame[pos + code_len]))
-      return;
-    pos = next_start_code (frame, parsed->header_len, pos + code_len);
-    if (pos >= parsed->header_len)
-      return;
-    parsed->starts[parsed->n_starts++] = pos;
-  }
-}
-
-/* The H.26x part after the header, unescaped. Received sealed bytes
- * rarely carry an escape byte, so they are opened straight from the frame
- * unless a scan finds one; only then are they unescaped into the scratch
- * buffer (not in place: a failed attempt must leave them for the next
- * key or start). */
-static const guint8 *
-unescape_received_body (E2eeFrameCryptor * self, const guint8 * body,
-    gsize len, gsize * body_len)
-{
-  /* Sized even when unused: see escape_in_place (). */
-  ensure_scratch (self, len);
-  if (e2ee_frame_format_find_escape_byte (body, len, 0) == len) {
-    *body_len = len;
-    return body;
-  }
-  *body_len = e2ee_frame_format_unescape (body, len, self->scratch);
-  return self->scratch;
-}
-
-/* Splits a received frame into header, sealed part, IV and key index.
- * The header is found on the received bytes, as LiveKit's receiver does;
- * for H.26x the rest is unescaped first (unescape_received_body ()).
- *
- * A frame shorter than its codec's header was encrypted with the whole
- * frame as header (see encrypt), so it arrives with fewer than header +
- * 30 bytes: then the header is what precedes the last 30 bytes. A frame
- * that has its whole header can never be mistaken for one, because it is
- * at least header + 30 bytes long. */
-static gboolean
-parse_received_frame (E2eeFrameCryptor * self, const guint8 * frame,
-    gsize frame_len, E2eeFrameType frame_type, ReceivedFrame * parsed,
-    GError ** error)
-{
-  E2eeFrameSplit split = e2ee_frame_format_split (self->codec, frame_type,
-      frame, frame_len);
-  const guint8 *body;
-  gsize body_len;
-
-  if (split.nal_processing) {
-    body = unescape_received_body (self, frame + split.header_len,
-        frame_len - split.header_len, &body_len);
-    if (body_len < E2EE_FRAME_OVERHEAD)
-      return set_malformed (error, "too short for its trailer", frame_len);
-  } else {
-    if (frame_len < E2EE_FRAME_OVERHEAD)
-      return set_malformed (error, "too short for its trailer", frame_len);
-    split.header_len = MIN (split.header_len, frame_len - E2EE_FRAME_OVERHEAD);
-    body = frame + split.header_len;
-    body_len = frame_len - split.header_len;
-  }
-
-  if (body[body_len - 2] != IV_LENGTH_BYTE)
-    return set_malformed (error, "IV length is not 12", frame_len);
-
-  parsed->header_len = split.header_len;
-  parsed->key_index = body[body_len - 1];
-  parsed->iv = body + body_len - E2EE_FRAME_TRAILER_LENGTH - E2EE_IV_LENGTH;
-  parsed->sealed = body;
-  parsed->sealed_len = body_len - E2EE_FRAME_TRAILER_LENGTH - E2EE_IV_LENGTH;
-  parsed->starts[0] = 0;
-  parsed->n_starts = 1;
-  parsed->start = 0;
-  if (split.nal_processing)
-    find_sender_starts (self->codec, frame, parsed);
-  return TRUE;
-}
-
 /* Tries each place the sender's frame may begin (usually just 0); the
- * plaintext goes where the header from that place ends. */
+ * plaintext goes where the header from that place ends, and *@start says
+ * which place authenticated. */
 static gboolean
-open_with (E2eeAead * aead, const guint8 * frame, ReceivedFrame * parsed,
-    guint8 * out)
+open_with (E2eeAead * aead, const guint8 * frame,
+    const E2eeReceivedFrame * parsed, guint8 * out, gsize * start)
 {
   guint i;
 
   for (i = 0; i < parsed->n_starts; i++) {
-    gsize start = parsed->starts[i];
-    gsize header_len = parsed->header_len - start;
+    gsize header_len = parsed->header_len - parsed->starts[i];
 
-    if (e2ee_aead_open (aead, parsed->iv, frame + start, header_len,
-            parsed->sealed, parsed->sealed_len, out + header_len, NULL)) {
-      parsed->start = start;
+    if (e2ee_aead_open (aead, parsed->iv, frame + parsed->starts[i],
+            header_len, parsed->sealed, parsed->sealed_len, out + header_len,
+            NULL)) {
+      *start = parsed->starts[i];
       return TRUE;
     }
   }
@@ -850,8 +612,8 @@ open_with (E2eeAead * aead, const guint8 * frame, ReceivedFrame * parsed,
  * ratcheted key to the provider once the lock is released. */
 static gboolean
 open_with_ratchet_window (E2eeFrameCryptor * self, E2eeKey * base,
-    guint used_index, const guint8 * frame, ReceivedFrame * parsed,
-    guint8 * out, StateChange * change)
+    guint used_index, const guint8 * frame, const E2eeReceivedFrame * parsed,
+    guint8 * out, gsize * start, StateChange * change)
 {
   guint window = self->options.ratchet_window_size;
   gboolean opened = FALSE;
@@ -864,7 +626,7 @@ open_with_ratchet_window (E2eeFrameCryptor * self, E2eeKey * base,
     if (candidate == NULL)
       break;
     opened = e2ee_aead_bind (&self->ratchet_aead, candidate, NULL)
-        && open_with (&self->ratchet_aead, frame, parsed, out);
+        && open_with (&self->ratchet_aead, frame, parsed, out, start);
     if (opened) {
       g_debug ("Frame for key index %u opened %u ratchet steps ahead",
           used_index, steps);
@@ -898,17 +660,17 @@ refuse_missing_key (E2eeFrameCryptor * self, guint used_index,
 
 static gboolean
 decrypt_with_key (E2eeFrameCryptor * self, KeyEntry * entry,
-    const guint8 * frame, ReceivedFrame * parsed, guint8 * out,
+    const guint8 * frame, const E2eeReceivedFrame * parsed, guint8 * out,
     gsize * out_len, StateChange * change, GError ** error)
 {
   E2eeState success_state = E2EE_STATE_OK;
-  gsize header_len;
+  gsize header_len, start = 0;
   gboolean opened;
 
-  opened = open_with (&entry->aead, frame, parsed, out);
+  opened = open_with (&entry->aead, frame, parsed, out, &start);
   if (!opened && self->options.ratchet_window_size > 0) {
     opened = open_with_ratchet_window (self, entry->aead.key,
-        entry->used_index, frame, parsed, out, change);
+        entry->used_index, frame, parsed, out, &start, change);
     success_state = E2EE_STATE_KEY_RATCHETED;
   }
 
@@ -922,12 +684,11 @@ decrypt_with_key (E2eeFrameCryptor * self, KeyEntry * entry,
     return FALSE;
   }
 
-  if (parsed->start > 0)
+  if (start > 0)
     g_debug ("Frame for key index %u opened without the %" G_GSIZE_FORMAT
-        " bytes of parameter sets in front of it", entry->used_index,
-        parsed->start);
-  header_len = parsed->header_len - parsed->start;
-  memcpy (out, frame + parsed->start, header_len);
+        " bytes of parameter sets in front of it", entry->used_index, start);
+  header_len = parsed->header_len - start;
+  memcpy (out, frame + start, header_len);
   *out_len = header_len + parsed->sealed_len - E2EE_TAG_LENGTH;
   set_state (self, success_state, entry->used_index, change);
   return TRUE;
@@ -938,7 +699,7 @@ decrypt_locked (E2eeFrameCryptor * self, const guint8 * frame,
     gsize frame_len, E2eeFrameType frame_type, guint8 * out, gsize * out_len,
     StateChange * change, GError ** error)
 {
-  ReceivedFrame parsed;
+  E2eeReceivedFrame parsed;
   KeyEntry *entry;
 
   if (self->options.encryption_type == E2EE_ENCRYPTION_TYPE_NONE) {
@@ -1331,7 +1092,7 @@ e2ee_frame_cryptor_get_max_encrypted_size (E2eeFrameCryptor * cryptor,
   g_mutex_lock (&cryptor->lock);
   codec = cryptor->codec;
   g_mutex_unlock (&cryptor->lock);
-  return max_encrypted_size (codec, frame_len);
+  return e2ee_frame_format_max_encrypted_size (codec, frame_len);
 }
 
 /**
@@ -1382,7 +1143,8 @@ e2ee_frame_cryptor_encrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,
 
   g_mutex_lock (&cryptor->lock);
   ok = check_buffers (frame, frame_len, out, out_size,
-      max_encrypted_size (cryptor->codec, frame_len), error);
+      e2ee_frame_format_max_encrypted_size (cryptor->codec, frame_len),
+      error);
   if (ok) {
     sync_with_provider (cryptor);
     ok = encrypt_locked (cryptor, frame, frame_len, frame_type, out, out_len,
@@ -1524,20 +1286,8 @@ e2ee_frame_cryptor_decrypt_bytes (E2eeFrameCryptor * cryptor, GBytes * frame,
   return g_bytes_new_take (g_realloc (out, MAX (out_len, 1)), out_len);
 }
 
-/**
- * e2ee_frame_cryptor_pin_iv_for_testing:
- * @cryptor: an #E2eeFrameCryptor
- * @ssrc: the IV's SSRC word
- * @rtp_timestamp: the IV's RTP timestamp word
- * @send_count: LiveKit's send counter for the next frame
- *
- * FOR KNOWN-ANSWER TESTS ONLY. From now on the IV is LiveKit's
- * BE32 (@ssrc) || BE32 (@rtp_timestamp) || BE32 (@rtp_timestamp -
- * (send_count mod 0xFFFF)), with @ssrc and @rtp_timestamp fixed and
- * send_count starting at @send_count and growing by one per frame, so that
- * frames come out byte for byte as LiveKit made its test vectors. IVs
- * repeat when the pins are reused: never call this outside tests.
- */
+/* Private API (e2ee-frame-cryptor-private.h): for known-answer tests only. */
+
 void
 e2ee_frame_cryptor_pin_iv_for_testing (E2eeFrameCryptor * cryptor,
     guint32 ssrc, guint32 rtp_timestamp, guint32 send_count)

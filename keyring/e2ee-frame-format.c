@@ -257,6 +257,74 @@ e2ee_frame_format_split (E2eeCodec codec, E2eeFrameType frame_type,
   return split;
 }
 
+/* LiveKit's receiver splits the frame it receives, not the plaintext. For
+ * H.264 and H.265 the two agree, except for one deterministic case: a
+ * slice NAL unit starting in the plaintext's last three bytes is not seen
+ * by the sender's scan (it only looks below len - 3) but is seen by the
+ * receiver's, where encrypted bytes follow it. This only concerns frames
+ * shorter than a VP8 key frame header + 3 bytes (the fallback header is at
+ * most 10 bytes; later NAL units are encrypted), and LiveKit's own sender
+ * gets it wrong. We split such a frame where the receiver will: the
+ * plaintext followed by three bytes that cannot start a NAL unit. When
+ * that split would need bytes past the frame (the frame ends in the slice
+ * NAL unit's header byte), no receiver can decrypt it: refuse. */
+#define RECEIVER_VIEW_MAX_LENGTH 16
+#define RECEIVER_VIEW_PADDING 3
+
+gboolean
+e2ee_frame_format_split_as_receiver_will (E2eeCodec codec,
+    E2eeFrameType frame_type, const guint8 * frame, gsize len,
+    E2eeFrameSplit * split)
+{
+  guint8 padded[RECEIVER_VIEW_MAX_LENGTH + RECEIVER_VIEW_PADDING];
+  E2eeFrameSplit receiver;
+
+  *split = e2ee_frame_format_split (codec, frame_type, frame, len);
+  if (split->nal_processing || len > RECEIVER_VIEW_MAX_LENGTH
+      || (codec != E2EE_CODEC_H264 && codec != E2EE_CODEC_H265))
+    return TRUE;
+
+  memcpy (padded, frame, len);
+  memset (padded + len, 0xff, RECEIVER_VIEW_PADDING);
+  receiver = e2ee_frame_format_split (codec, frame_type, padded,
+      len + RECEIVER_VIEW_PADDING);
+  if (!receiver.nal_processing)
+    return TRUE;
+  if (receiver.header_len > len)
+    return FALSE;
+  *split = receiver;
+  return TRUE;
+}
+
+gsize
+e2ee_frame_format_max_encrypted_size (E2eeCodec codec, gsize len)
+{
+  if (len == 0)
+    return 0;
+  /* Saturates: a size that wrapped would look like room for the frame. */
+  if (codec != E2EE_CODEC_H264 && codec != E2EE_CODEC_H265)
+    return len > G_MAXSIZE - E2EE_FRAME_OVERHEAD ? G_MAXSIZE :
+        len + E2EE_FRAME_OVERHEAD;
+
+  /* Normalising the header adds at most one byte per 3 header bytes;
+   * escaping adds at most one per 2 bytes after the first (see
+   * e2ee_frame_format_escape()), over the payload plus the 30 overhead
+   * bytes:
+   *   h + h/3 + (p + 30) + (p + 29)/2  <=  len + len/2 + 45. */
+  if (len > (G_MAXSIZE - 64) / 2)
+    return G_MAXSIZE;
+  return len + len / 2 + E2EE_FRAME_OVERHEAD + E2EE_FRAME_OVERHEAD / 2 + 1;
+}
+
+void
+e2ee_frame_format_write_trailer (guint8 * out,
+    const guint8 iv[E2EE_FRAME_IV_LENGTH], guint8 key_index)
+{
+  memcpy (out, iv, E2EE_FRAME_IV_LENGTH);
+  out[E2EE_FRAME_IV_LENGTH] = E2EE_FRAME_IV_LENGTH;
+  out[E2EE_FRAME_IV_LENGTH + 1] = key_index;
+}
+
 /* A 3-byte start code that is not already the tail of a 4-byte one. */
 static gboolean
 is_short_start_code (const guint8 * header, gsize len, gsize pos)
@@ -387,28 +455,32 @@ find_zero_pair (const guint8 * data, gsize len, gsize pos)
   return len;
 }
 
-gsize
-e2ee_frame_format_find_escape_point (const guint8 * data, gsize len,
-    gsize pos)
+/* Offset of the first 00 00 at or after @pos followed by a byte from @lo
+ * to EMULATION_PREVENTION_BYTE, or @len: escaping looks for any byte up to
+ * 3 there, unescaping for the escape byte itself. */
+static inline gsize
+find_zero_pair_before (const guint8 * data, gsize len, gsize pos, guint8 lo)
 {
   for (pos = find_zero_pair (data, len, pos); pos < len;
       pos = find_zero_pair (data, len, pos + 1)) {
-    if (data[pos + 2] <= EMULATION_PREVENTION_BYTE)
+    if (data[pos + 2] >= lo && data[pos + 2] <= EMULATION_PREVENTION_BYTE)
       return pos;
   }
   return len;
 }
 
 gsize
+e2ee_frame_format_find_escape_point (const guint8 * data, gsize len,
+    gsize pos)
+{
+  return find_zero_pair_before (data, len, pos, 0);
+}
+
+gsize
 e2ee_frame_format_find_escape_byte (const guint8 * data, gsize len,
     gsize pos)
 {
-  for (pos = find_zero_pair (data, len, pos); pos < len;
-      pos = find_zero_pair (data, len, pos + 1)) {
-    if (data[pos + 2] == EMULATION_PREVENTION_BYTE)
-      return pos;
-  }
-  return len;
+  return find_zero_pair_before (data, len, pos, EMULATION_PREVENTION_BYTE);
 }
 
 /* An escape byte resets LiveKit's count of zeros (writeRbsp), so the
@@ -450,4 +522,158 @@ e2ee_frame_format_unescape (const guint8 * in, gsize len, guint8 * out)
   if (copied < len)
     memmove (out + written, in + copied, len - copied);
   return written + len - copied;
+}
+
+gsize
+e2ee_frame_format_escape_in_place (guint8 * data, gsize len,
+    guint8 * scratch)
+{
+  gsize first = e2ee_frame_format_find_escape_point (data, len, 0);
+
+  /* Sealed bytes look random and rarely need an escape byte (about one
+   * per 4 MB): before the first escape point they stay where they are;
+   * from there they go through @scratch, escaped afresh (see
+   * e2ee_frame_format_find_escape_point()). */
+  if (first == len)
+    return len;
+  memcpy (scratch, data + first, len - first);
+  return first + e2ee_frame_format_escape (scratch, len - first,
+      data + first);
+}
+
+/* Parameter sets in front of the sender's frame.
+ *
+ * GStreamer's rtph264depay and rtph265depay, when their caps carry
+ * sprop-parameter-sets (sprop-vps, -sps and -pps for H.265) and they
+ * output a byte stream, prepend those parameter sets to the first access
+ * unit after every caps event. They land in front of the sender's clear
+ * header, which is the AAD, so that frame fails authentication although
+ * nobody tampered with it; SDPs from other senders commonly carry sprop.
+ * The prefix belongs to the H.26x frame as receivers get it, not to one
+ * element, so the cryptor deals with it for every host: when a frame that
+ * fails starts with parameter-set NAL units, the sender's frame may begin
+ * at any start code that follows them, and those beginnings are tried as
+ * well. Only whole parameter sets are ever skipped, at most
+ * E2EE_FRAME_MAX_PARAMETER_SET_SKIPS, and only the authenticated suffix is
+ * released, which is exactly what the sender sent; the prefix is dropped
+ * (the sender's key frame carries its own parameter sets, or the decoder
+ * has them from the caps). The sealed part, IV and key index are the same
+ * for every beginning: the skipped NAL units are no slices, so the header
+ * still ends at the same slice. */
+static gboolean
+is_parameter_set (E2eeCodec codec, guint8 nal_header)
+{
+  switch (codec) {
+    case E2EE_CODEC_H264:
+      /* SPS, PPS */
+      return (nal_header & 0x1f) == 7 || (nal_header & 0x1f) == 8;
+    case E2EE_CODEC_H265:
+      /* VPS, SPS, PPS */
+      return ((nal_header >> 1) & 0x3f) >= 32
+          && ((nal_header >> 1) & 0x3f) <= 34;
+    default:
+      return FALSE;
+  }
+}
+
+/* Length of the start code at @pos: 4, 3, or 0 for none. */
+static gsize
+start_code_length_at (const guint8 * data, gsize len, gsize pos)
+{
+  if (is_four_byte_start_code (data, len, pos))
+    return 4;
+  return is_three_byte_start_code (data, len, pos) ? 3 : 0;
+}
+
+/* Fills @parsed's starts: 0, then the start code after each leading
+ * parameter set within the clear header. A parameter set ends in a
+ * non-zero byte (rbsp_trailing_bits), so a zero in front of 00 00 01
+ * belongs to a 4-byte start code, as the sender wrote its header
+ * (normalised to 4-byte start codes); find_start_code () returns those
+ * from their first zero. */
+static void
+find_sender_starts (E2eeCodec codec, const guint8 * frame,
+    E2eeReceivedFrame * parsed)
+{
+  gsize pos = 0;
+
+  parsed->starts[0] = 0;
+  parsed->n_starts = 1;
+  while (parsed->n_starts < G_N_ELEMENTS (parsed->starts)) {
+    gsize code_len = start_code_length_at (frame, parsed->header_len, pos);
+
+    if (code_len == 0 || pos + code_len >= parsed->header_len
+        || !is_parameter_set (codec, frame[pos + code_len]))
+      return;
+    pos = find_start_code (frame, parsed->header_len, pos + code_len + 1);
+    if (pos >= parsed->header_len)
+      return;
+    parsed->starts[parsed->n_starts++] = pos;
+  }
+}
+
+/* The H.26x part after the header, unescaped. Received sealed bytes
+ * rarely carry an escape byte, so they are used where they are unless a
+ * scan finds one; only then are they unescaped into @scratch (not in
+ * place: a failed attempt must leave them for the next key or start). */
+static const guint8 *
+unescape_received_body (const guint8 * body, gsize len, guint8 * scratch,
+    gsize * body_len)
+{
+  if (e2ee_frame_format_find_escape_byte (body, len, 0) == len) {
+    *body_len = len;
+    return body;
+  }
+  *body_len = e2ee_frame_format_unescape (body, len, scratch);
+  return scratch;
+}
+
+/* The header is found on the received bytes, as LiveKit's receiver does;
+ * for H.26x the rest is unescaped first.
+ *
+ * A frame shorter than its codec's header was encrypted with the whole
+ * frame as header (see e2ee_frame_format_split ()), so it arrives with
+ * fewer than header + 30 bytes: then the header is what precedes the last
+ * 30 bytes. A frame that has its whole header can never be mistaken for
+ * one, because it is at least header + 30 bytes long. */
+gboolean
+e2ee_frame_format_parse_received (E2eeCodec codec, E2eeFrameType frame_type,
+    const guint8 * frame, gsize len, guint8 * scratch,
+    E2eeReceivedFrame * parsed, const gchar ** malformed)
+{
+  E2eeFrameSplit split = e2ee_frame_format_split (codec, frame_type, frame,
+      len);
+  const guint8 *body;
+  gsize body_len;
+
+  if (split.nal_processing) {
+    body = unescape_received_body (frame + split.header_len,
+        len - split.header_len, scratch, &body_len);
+  } else {
+    split.header_len = len < E2EE_FRAME_OVERHEAD ? 0 :
+        MIN (split.header_len, len - E2EE_FRAME_OVERHEAD);
+    body = frame + split.header_len;
+    body_len = len - split.header_len;
+  }
+  if (body_len < E2EE_FRAME_OVERHEAD) {
+    *malformed = "too short for its trailer";
+    return FALSE;
+  }
+  if (body[body_len - 2] != E2EE_FRAME_IV_LENGTH) {
+    *malformed = "IV length is not 12";
+    return FALSE;
+  }
+
+  parsed->header_len = split.header_len;
+  parsed->key_index = body[body_len - 1];
+  parsed->iv = body + body_len - E2EE_FRAME_TRAILER_LENGTH -
+      E2EE_FRAME_IV_LENGTH;
+  parsed->sealed = body;
+  parsed->sealed_len = body_len - E2EE_FRAME_TRAILER_LENGTH -
+      E2EE_FRAME_IV_LENGTH;
+  parsed->starts[0] = 0;
+  parsed->n_starts = 1;
+  if (split.nal_processing)
+    find_sender_starts (codec, frame, parsed);
+  return TRUE;
 }

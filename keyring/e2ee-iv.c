@@ -7,7 +7,7 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* Why our IVs never repeat under one key.
+/* Why our IVs never repeat under one key: frames and data packets.
  *
  * AES-GCM loses both confidentiality and authenticity if one key ever seals
  * two frames under one IV. LiveKit builds its IV from the RTP SSRC and
@@ -41,13 +41,22 @@
  *     2^32 cycle, overlap: probability about (n1 + n2) / 2^32 for streams
  *     of n1 and n2 frames. Both together: about 2^-64 * (n1 + n2) per pair,
  *     far below GCM's own 2^-32 birthday margin for random 96-bit IVs.
+ *  4. Data packets (e2ee-data-packet.c) are sealed with the same keys. Their
+ *     IV is BE32 (data stream id) || BE64 (counter): the data stream id
+ *     comes from the same registry (E2eeStreamIds), so it differs from
+ *     every live frame stream of the provider and no data IV can equal a
+ *     frame IV; within the data stream the 64-bit counter never repeats.
+ *     It starts at a random 62-bit value, so that a later provider that
+ *     happens to draw the same stream id (1 in 2^32) is still unlikely to
+ *     replay counters of an earlier one.
  *
  * The key can change while a stream runs; the counters do not restart, so
  * nothing above depends on when keys change.
  *
  * Testing hook: e2ee_iv_generator_pin() freezes words 0 and 1 to replay
  * LiveKit's known-answer vectors; it repeats IVs by design and is only
- * reachable through e2ee_frame_cryptor_pin_iv_for_testing(). */
+ * reachable through e2ee_frame_cryptor_pin_iv_for_testing(), which is
+ * neither exported nor in the GIR (e2ee-frame-cryptor-private.h). */
 
 #include "keyring/e2ee-iv.h"
 #include "keyring/e2ee-key-provider-private.h"
@@ -63,6 +72,83 @@ random_u32 (void)
 {
   return randombytes_random ();
 }
+
+/* Stream ids (the registry of point 2) */
+
+void
+e2ee_stream_ids_init (E2eeStreamIds * ids)
+{
+  memset (ids, 0, sizeof (*ids));
+  g_mutex_init (&ids->lock);
+  ids->claimed = g_hash_table_new (g_direct_hash, g_direct_equal);
+}
+
+void
+e2ee_stream_ids_clear (E2eeStreamIds * ids)
+{
+  g_clear_pointer (&ids->claimed, g_hash_table_unref);
+  g_mutex_clear (&ids->lock);
+}
+
+static guint32
+claim_locked (E2eeStreamIds * ids)
+{
+  guint32 id;
+
+  do {
+    id = random_u32 ();
+  } while (g_hash_table_contains (ids->claimed, GUINT_TO_POINTER (id)));
+  g_hash_table_add (ids->claimed, GUINT_TO_POINTER (id));
+  return id;
+}
+
+guint32
+e2ee_stream_ids_claim (E2eeStreamIds * ids)
+{
+  guint32 id;
+
+  g_mutex_lock (&ids->lock);
+  id = claim_locked (ids);
+  g_mutex_unlock (&ids->lock);
+  return id;
+}
+
+void
+e2ee_stream_ids_release (E2eeStreamIds * ids, guint32 stream_id)
+{
+  g_mutex_lock (&ids->lock);
+  g_hash_table_remove (ids->claimed, GUINT_TO_POINTER (stream_id));
+  g_mutex_unlock (&ids->lock);
+}
+
+/* Data-packet IVs (point 4) */
+
+void
+e2ee_stream_ids_next_data_packet_iv (E2eeStreamIds * ids,
+    guint8 iv[E2EE_IV_LENGTH])
+{
+  guint32 stream_id;
+  guint64 counter;
+
+  g_mutex_lock (&ids->lock);
+  if (!ids->data_stream_claimed) {
+    ids->data_stream_id = claim_locked (ids);
+    randombytes_buf (&ids->data_packet_counter,
+        sizeof (ids->data_packet_counter));
+    ids->data_packet_counter >>= 2;
+    ids->data_stream_claimed = TRUE;
+  }
+  stream_id = ids->data_stream_id;
+  counter = ids->data_packet_counter++;
+  g_mutex_unlock (&ids->lock);
+
+  stream_id = GUINT32_TO_BE (stream_id);
+  counter = GUINT64_TO_BE (counter);
+  memcpy (iv, &stream_id, 4);
+  memcpy (iv + 4, &counter, 8);
+}
+
+/* Frame IVs (points 1 to 3) */
 
 static void
 write_be32 (guint8 * out, guint32 value)

@@ -7,13 +7,15 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* Private to libe2ee-keyring: the IVs a frame cryptor seals with.
+/* Private to libe2ee-keyring: every IV the library seals with, for frames
+ * and for data packets, and the stream ids they start with.
  *
- * LiveKit's layout (format doc section 4):
+ * LiveKit's frame IV (livekit-client FrameCryptor.ts makeIV):
  *   IV = BE32 (ssrc) || BE32 (rtp_ts) || BE32 (rtp_ts - (send_count % 0xFFFF))
- * Receivers read the IV from the frame and never recompute it, so the
- * words are ours to choose as long as no IV repeats under one key. Why
- * this generator never repeats one is argued in e2ee-iv.c. */
+ * and a data packet's IV is 12 random bytes. Receivers read the IV from the
+ * frame or packet and never recompute it, so the words are ours to choose
+ * as long as no IV repeats under one key. Why none ever does is argued, for
+ * both kinds, in e2ee-iv.c. */
 
 #pragma once
 
@@ -21,6 +23,30 @@
 #include <keyring/e2ee-key.h>
 
 G_BEGIN_DECLS
+
+/* The stream ids of one key provider's senders: word 0 of every IV sealed
+ * under its keys. Each provider embeds one; safe from any thread. */
+typedef struct
+{
+  GMutex lock;
+  GHashTable *claimed;          /* the ids live senders hold (a set) */
+  /* The data-packet stream: its id (claimed on first use) and counter. */
+  gboolean data_stream_claimed;
+  guint32 data_stream_id;
+  guint64 data_packet_counter;
+} E2eeStreamIds;
+
+void e2ee_stream_ids_init (E2eeStreamIds * ids);
+void e2ee_stream_ids_clear (E2eeStreamIds * ids);
+
+/* A random id no live sender of @ids holds; give it back with release. */
+guint32 e2ee_stream_ids_claim (E2eeStreamIds * ids);
+void e2ee_stream_ids_release (E2eeStreamIds * ids, guint32 stream_id);
+
+/* The next data-packet IV: BE32 (the data stream's id) || BE64 (packet
+ * counter). */
+void e2ee_stream_ids_next_data_packet_iv (E2eeStreamIds * ids,
+    guint8 iv[E2EE_IV_LENGTH]);
 
 /* One sending stream's IV sequence. Not thread-safe: a frame cryptor owns
  * one and uses it from one thread at a time. */

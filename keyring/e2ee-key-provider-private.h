@@ -86,13 +86,14 @@ void e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,
     guint key_index);
 
 /* A stream id (the IV's SSRC word) that no other live frame cryptor of this
- * provider holds, chosen at random; give it back with release. */
+ * provider holds, chosen at random; give it back with release. The
+ * provider's E2eeStreamIds (e2ee-iv.c) keeps them. */
 guint32 e2ee_key_provider_claim_stream_id (E2eeKeyProvider * provider);
 void e2ee_key_provider_release_stream_id (E2eeKeyProvider * provider,
     guint32 stream_id);
 
 /* The next data-packet IV: BE32 (the provider's data stream id) ||
- * BE64 (packet counter). See e2ee-data-packet.c. */
+ * BE64 (packet counter). Why it never repeats: e2ee-iv.c. */
 void e2ee_key_provider_next_data_packet_iv (E2eeKeyProvider * provider,
     guint8 iv[E2EE_IV_LENGTH]);
 

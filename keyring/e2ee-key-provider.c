@@ -46,9 +46,12 @@
 
 #include "e2ee-key-provider-private.h"
 #include "e2ee-enum-types.h"
+#include "e2ee-iv.h"
+#include "e2ee-key-material.h"
+#include "e2ee-key-ring.h"
 
-#include <sodium.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define DEFAULT_SHARED_KEY TRUE
 #define DEFAULT_RATCHET_SALT E2EE_DEFAULT_RATCHET_SALT
@@ -90,25 +93,6 @@ enum
 static GParamSpec *properties[N_PROPERTIES];
 static guint signals[N_SIGNALS];
 
-/* One slot of a key ring. */
-typedef struct
-{
-  E2eeKey *key;
-  gint failures;                /* decryption failures since the last reset */
-} KeySlot;
-
-/* A ring of @size slots, of which only the first @n_slots are allocated:
- * slots up to the highest index that was used. Most participants only ever
- * use key index 0, so a provider with many participants does not hold
- * key-ring-size slots for each of them (16 by default: 256 bytes). */
-typedef struct
-{
-  guint size;
-  guint current_index;
-  guint n_slots;
-  KeySlot *slots;
-} KeyRing;
-
 /* A job for the ratchet worker: derive @steps ratchet steps of @key. */
 typedef struct
 {
@@ -135,19 +119,14 @@ struct _E2eeKeyProvider
   E2eeKeyDerivation key_derivation;
   GBytes *sif_trailer;
 
-  KeyRing *shared_ring;         /* created on first use */
-  GHashTable *participant_rings;        /* gchar* -> KeyRing* */
+  E2eeKeyRing *shared_ring;     /* created on first use */
+  GHashTable *participant_rings;        /* gchar* -> E2eeKeyRing* */
   guint n_keys;                 /* occupied slots over all rings */
   gint n_failing_slots;         /* atomic reads: slots with failures > 0 */
 
   gint serial;                  /* atomic */
 
-  GHashTable *stream_ids;       /* claimed stream ids (a set) */
-
-  /* Data packets (e2ee-data-packet.c) */
-  gboolean data_stream_claimed;
-  guint32 data_stream_id;
-  guint64 data_packet_counter;
+  E2eeStreamIds stream_ids;     /* every IV's word 0 (e2ee-iv.c) */
 
   GThreadPool *ratchet_pool;    /* 1 thread, created on first need */
 
@@ -156,52 +135,7 @@ struct _E2eeKeyProvider
 
 G_DEFINE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, G_TYPE_OBJECT);
 
-/* Key rings */
-
-static KeyRing *
-key_ring_new (guint size)
-{
-  KeyRing *ring = g_new0 (KeyRing, 1);
-
-  ring->size = size;
-  return ring;
-}
-
-static void
-key_ring_free (KeyRing * ring)
-{
-  guint i;
-
-  for (i = 0; i < ring->n_slots; i++)
-    g_clear_pointer (&ring->slots[i].key, e2ee_key_unref);
-  g_free (ring->slots);
-  g_free (ring);
-}
-
-/* The slot for @key_index, or NULL when it was never allocated (then it
- * holds no key and no failures). */
-static KeySlot *
-key_ring_peek_slot (KeyRing * ring, guint key_index)
-{
-  guint slot_index = key_index % ring->size;
-
-  return slot_index < ring->n_slots ? &ring->slots[slot_index] : NULL;
-}
-
-/* The slot for @key_index, allocating the slots up to it. */
-static KeySlot *
-key_ring_ensure_slot (KeyRing * ring, guint key_index)
-{
-  guint slot_index = key_index % ring->size;
-
-  if (slot_index >= ring->n_slots) {
-    ring->slots = g_renew (KeySlot, ring->slots, slot_index + 1);
-    memset (ring->slots + ring->n_slots, 0,
-        (slot_index + 1 - ring->n_slots) * sizeof (KeySlot));
-    ring->n_slots = slot_index + 1;
-  }
-  return &ring->slots[slot_index];
-}
+/* Rings and slots (the rings themselves are e2ee-key-ring.c) */
 
 static gboolean
 uses_shared_ring (E2eeKeyProvider * self, const gchar * participant_id)
@@ -222,7 +156,7 @@ ring_owner (E2eeKeyProvider * self, const gchar * participant_id)
   return shared ? NULL : participant_id;
 }
 
-static KeyRing *
+static E2eeKeyRing *
 find_ring_locked (E2eeKeyProvider * self, const gchar * participant_id)
 {
   if (uses_shared_ring (self, participant_id))
@@ -230,15 +164,15 @@ find_ring_locked (E2eeKeyProvider * self, const gchar * participant_id)
   return g_hash_table_lookup (self->participant_rings, participant_id);
 }
 
-static KeyRing *
+static E2eeKeyRing *
 ensure_ring_locked (E2eeKeyProvider * self, const gchar * participant_id)
 {
-  KeyRing *ring = find_ring_locked (self, participant_id);
+  E2eeKeyRing *ring = find_ring_locked (self, participant_id);
 
   if (ring != NULL)
     return ring;
 
-  ring = key_ring_new (self->key_ring_size);
+  ring = e2ee_key_ring_new (self->key_ring_size);
   if (uses_shared_ring (self, participant_id))
     self->shared_ring = ring;
   else
@@ -254,7 +188,7 @@ bump_serial (E2eeKeyProvider * self)
 }
 
 static void
-slot_reset_failures_locked (E2eeKeyProvider * self, KeySlot * slot)
+slot_reset_failures_locked (E2eeKeyProvider * self, E2eeKeySlot * slot)
 {
   if (slot->failures > 0) {
     slot->failures = 0;
@@ -265,7 +199,8 @@ slot_reset_failures_locked (E2eeKeyProvider * self, KeySlot * slot)
 /* Puts @key (reference taken over) into @slot; returns the old key for the
  * caller to drop once the lock is released. */
 static E2eeKey *
-slot_replace_locked (E2eeKeyProvider * self, KeySlot * slot, E2eeKey * key)
+slot_replace_locked (E2eeKeyProvider * self, E2eeKeySlot * slot,
+    E2eeKey * key)
 {
   E2eeKey *old = slot->key;
 
@@ -278,7 +213,7 @@ slot_replace_locked (E2eeKeyProvider * self, KeySlot * slot, E2eeKey * key)
 }
 
 static gboolean
-slot_is_invalid_locked (E2eeKeyProvider * self, const KeySlot * slot)
+slot_is_invalid_locked (E2eeKeyProvider * self, const E2eeKeySlot * slot)
 {
   return self->failure_tolerance >= 0
       && slot->failures > self->failure_tolerance;
@@ -372,7 +307,7 @@ set_key_ring_size_locked (E2eeKeyProvider * self, guint size)
   /* No key is stored (checked by the caller): drop the empty rings, they
    * are created again with the new size on first use. */
   self->key_ring_size = size;
-  g_clear_pointer (&self->shared_ring, key_ring_free);
+  g_clear_pointer (&self->shared_ring, e2ee_key_ring_free);
   g_hash_table_remove_all (self->participant_rings);
 }
 
@@ -385,21 +320,12 @@ ref_all_keys_locked (E2eeKeyProvider * self)
       e2ee_key_unref);
   GHashTableIter iter;
   gpointer ring;
-  guint i;
 
   if (self->shared_ring != NULL)
-    for (i = 0; i < self->shared_ring->n_slots; i++)
-      if (self->shared_ring->slots[i].key != NULL)
-        g_ptr_array_add (keys, e2ee_key_ref (self->shared_ring->slots[i].key));
-
+    e2ee_key_ring_ref_keys (self->shared_ring, keys);
   g_hash_table_iter_init (&iter, self->participant_rings);
-  while (g_hash_table_iter_next (&iter, NULL, &ring)) {
-    KeyRing *r = ring;
-
-    for (i = 0; i < r->n_slots; i++)
-      if (r->slots[i].key != NULL)
-        g_ptr_array_add (keys, e2ee_key_ref (r->slots[i].key));
-  }
+  while (g_hash_table_iter_next (&iter, NULL, &ring))
+    e2ee_key_ring_ref_keys (ring, keys);
   return keys;
 }
 
@@ -540,9 +466,9 @@ e2ee_key_provider_finalize (GObject * object)
     g_thread_pool_free (self->ratchet_pool, FALSE, TRUE);
   }
 
-  g_clear_pointer (&self->shared_ring, key_ring_free);
+  g_clear_pointer (&self->shared_ring, e2ee_key_ring_free);
   g_hash_table_unref (self->participant_rings);
-  g_hash_table_unref (self->stream_ids);
+  e2ee_stream_ids_clear (&self->stream_ids);
   g_clear_pointer (&self->sif_trailer, g_bytes_unref);
   g_free (self->ratchet_salt);
   g_free (self->uncrypted_magic_bytes);
@@ -727,8 +653,8 @@ e2ee_key_provider_init (E2eeKeyProvider * self)
       DEFAULT_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY;
   self->key_derivation = DEFAULT_KEY_DERIVATION;
   self->participant_rings = g_hash_table_new_full (g_str_hash, g_str_equal,
-      g_free, (GDestroyNotify) key_ring_free);
-  self->stream_ids = g_hash_table_new (g_direct_hash, g_direct_equal);
+      g_free, (GDestroyNotify) e2ee_key_ring_free);
+  e2ee_stream_ids_init (&self->stream_ids);
 }
 
 /* Public API */
@@ -751,15 +677,15 @@ static void
 store_key (E2eeKeyProvider * self, const gchar * participant_id,
     E2eeKey * key, guint key_index, gboolean make_current)
 {
-  KeyRing *ring;
+  E2eeKeyRing *ring;
   guint slot_index;
   E2eeKey *old;
 
   g_mutex_lock (&self->lock);
   ring = ensure_ring_locked (self, participant_id);
   slot_index = key_index % ring->size;
-  old = slot_replace_locked (self, key_ring_ensure_slot (ring, slot_index),
-      key);
+  old = slot_replace_locked (self,
+      e2ee_key_ring_ensure_slot (ring, slot_index), key);
   if (make_current)
     ring->current_index = slot_index;
   g_mutex_unlock (&self->lock);
@@ -866,18 +792,63 @@ e2ee_key_provider_set_passphrase (E2eeKeyProvider * provider,
       strlen (passphrase), TRUE, key_index, make_current, error);
 }
 
+/**
+ * e2ee_key_provider_set_key_from_file:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @path: (type filename): a key file: raw key material, as bytes or as hex
+ *   digits (see e2ee_key_material_new_from_file())
+ * @key_index: the key index; the key goes to slot @key_index modulo
+ *   #E2eeKeyProvider:key-ring-size
+ * @make_current: whether encryptors start using this key now
+ * @error: return location for a #GError, or %NULL
+ *
+ * e2ee_key_provider_set_key() with the material of a key file, which is
+ * read straight into guarded memory. A file that group or others may read
+ * is used, with a warning: keep key files mode 0600.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set (the errors of
+ *   e2ee_key_material_new_from_file() and e2ee_key_provider_set_key())
+ */
+gboolean
+e2ee_key_provider_set_key_from_file (E2eeKeyProvider * provider,
+    const gchar * participant_id, const gchar * path, guint key_index,
+    gboolean make_current, GError ** error)
+{
+  GBytes *material;
+  guint mode = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  material = e2ee_key_material_new_from_file (path, &mode, error);
+  if (material == NULL)
+    return FALSE;
+  if (mode & (S_IRGRP | S_IROTH))
+    g_warning ("E2eeKeyProvider: key file %s is readable by group or others "
+        "(mode %04o); restrict it with chmod 600", path, mode);
+
+  ok = set_material (provider, participant_id, g_bytes_get_data (material,
+          NULL), g_bytes_get_size (material), FALSE, key_index, make_current,
+      error);
+  g_bytes_unref (material);
+  return ok;
+}
+
 /* A new reference to the key in the slot of @key_index, or NULL. */
 static E2eeKey *
 ref_slot_key (E2eeKeyProvider * self, const gchar * participant_id,
     guint key_index)
 {
-  KeyRing *ring;
-  KeySlot *slot;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
   E2eeKey *key = NULL;
 
   g_mutex_lock (&self->lock);
   ring = find_ring_locked (self, participant_id);
-  slot = ring ? key_ring_peek_slot (ring, key_index) : NULL;
+  slot = ring ? e2ee_key_ring_peek_slot (ring, key_index) : NULL;
   if (slot != NULL && slot->key != NULL)
     key = e2ee_key_ref (slot->key);
   g_mutex_unlock (&self->lock);
@@ -898,14 +869,14 @@ static gboolean
 replace_if_unchanged (E2eeKeyProvider * self, const gchar * participant_id,
     guint key_index, E2eeKey * base, E2eeKey * ratcheted)
 {
-  KeyRing *ring;
-  KeySlot *slot;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
   E2eeKey *old = NULL;
   gboolean replaced = FALSE;
 
   g_mutex_lock (&self->lock);
   ring = find_ring_locked (self, participant_id);
-  slot = ring ? key_ring_peek_slot (ring, key_index) : NULL;
+  slot = ring ? e2ee_key_ring_peek_slot (ring, key_index) : NULL;
   if (slot != NULL && slot->key == base) {
     old = slot_replace_locked (self, slot, e2ee_key_ref (ratcheted));
     replaced = TRUE;
@@ -1058,7 +1029,7 @@ guint
 e2ee_key_provider_get_current_key_index (E2eeKeyProvider * provider,
     const gchar * participant_id)
 {
-  KeyRing *ring;
+  E2eeKeyRing *ring;
   guint index = 0;
 
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
@@ -1089,8 +1060,8 @@ gboolean
 e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
     const gchar * participant_id, guint key_index, GError ** error)
 {
-  KeyRing *ring;
-  KeySlot *slot;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
 
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -1098,7 +1069,7 @@ e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
   g_mutex_lock (&provider->lock);
   ring = ensure_ring_locked (provider, participant_id);
   ring->current_index = key_index % ring->size;
-  slot = key_ring_peek_slot (ring, ring->current_index);
+  slot = e2ee_key_ring_peek_slot (ring, ring->current_index);
   if (slot != NULL)
     slot_reset_failures_locked (provider, slot);
   bump_serial (provider);
@@ -1183,8 +1154,8 @@ e2ee_key_provider_lookup_key_full (E2eeKeyProvider * provider,
     const gchar * participant_id, gint key_index, gboolean check_validity,
     guint * used_index, E2eeKeyLookup * result)
 {
-  KeyRing *ring;
-  KeySlot *slot = NULL;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot = NULL;
   E2eeKey *key = NULL;
   E2eeKeyLookup lookup = E2EE_KEY_LOOKUP_MISSING;
   guint index;
@@ -1196,7 +1167,7 @@ e2ee_key_provider_lookup_key_full (E2eeKeyProvider * provider,
   else
     index = (guint) key_index % (ring ? ring->size : provider->key_ring_size);
   if (ring != NULL)
-    slot = key_ring_peek_slot (ring, index);
+    slot = e2ee_key_ring_peek_slot (ring, index);
 
   if (slot == NULL || slot->key == NULL)
     lookup = E2EE_KEY_LOOKUP_MISSING;
@@ -1230,8 +1201,8 @@ void
 e2ee_key_provider_report_decryption (E2eeKeyProvider * provider,
     const gchar * participant_id, guint key_index, gboolean success)
 {
-  KeyRing *ring;
-  KeySlot *slot;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
   gint tolerance;
 
   g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
@@ -1249,9 +1220,9 @@ e2ee_key_provider_report_decryption (E2eeKeyProvider * provider,
   if (ring == NULL)
     slot = NULL;
   else if (success)
-    slot = key_ring_peek_slot (ring, key_index);
+    slot = e2ee_key_ring_peek_slot (ring, key_index);
   else
-    slot = key_ring_ensure_slot (ring, key_index);
+    slot = e2ee_key_ring_ensure_slot (ring, key_index);
   if (slot == NULL) {
     g_mutex_unlock (&provider->lock);
     return;
@@ -1330,29 +1301,15 @@ e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,
       track_id, state, key_index);
 }
 
-static guint32
-claim_stream_id_locked (E2eeKeyProvider * self)
-{
-  guint32 id;
-
-  do {
-    randombytes_buf (&id, sizeof (id));
-  } while (g_hash_table_contains (self->stream_ids, GUINT_TO_POINTER (id)));
-  g_hash_table_add (self->stream_ids, GUINT_TO_POINTER (id));
-  return id;
-}
+/* Stream ids and data-packet IVs live in e2ee-iv.c, beside the frame IVs
+ * and the argument that none of them repeats. */
 
 guint32
 e2ee_key_provider_claim_stream_id (E2eeKeyProvider * provider)
 {
-  guint32 id;
-
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
 
-  g_mutex_lock (&provider->lock);
-  id = claim_stream_id_locked (provider);
-  g_mutex_unlock (&provider->lock);
-  return id;
+  return e2ee_stream_ids_claim (&provider->stream_ids);
 }
 
 void
@@ -1361,41 +1318,14 @@ e2ee_key_provider_release_stream_id (E2eeKeyProvider * provider,
 {
   g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
 
-  g_mutex_lock (&provider->lock);
-  g_hash_table_remove (provider->stream_ids, GUINT_TO_POINTER (stream_id));
-  g_mutex_unlock (&provider->lock);
+  e2ee_stream_ids_release (&provider->stream_ids, stream_id);
 }
 
-/* Data-packet IVs must never repeat under one key. Frame IVs start with
- * their stream's id (the SSRC word), and the data stream id comes from the
- * same registry, so it differs from every live frame stream of this
- * provider: no data IV can equal a frame IV. Within the data stream, the
- * 64-bit counter never repeats; it starts at a random 62-bit value so that
- * a later provider that happens to draw the same stream id (1 in 2^32) is
- * still unlikely to replay counters of an earlier one. */
 void
 e2ee_key_provider_next_data_packet_iv (E2eeKeyProvider * provider,
     guint8 iv[E2EE_IV_LENGTH])
 {
-  guint32 stream_id;
-  guint64 counter;
-
   g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
 
-  g_mutex_lock (&provider->lock);
-  if (!provider->data_stream_claimed) {
-    provider->data_stream_id = claim_stream_id_locked (provider);
-    randombytes_buf (&provider->data_packet_counter,
-        sizeof (provider->data_packet_counter));
-    provider->data_packet_counter >>= 2;
-    provider->data_stream_claimed = TRUE;
-  }
-  stream_id = provider->data_stream_id;
-  counter = provider->data_packet_counter++;
-  g_mutex_unlock (&provider->lock);
-
-  stream_id = GUINT32_TO_BE (stream_id);
-  counter = GUINT64_TO_BE (counter);
-  memcpy (iv, &stream_id, 4);
-  memcpy (iv + 4, &counter, 8);
+  e2ee_stream_ids_next_data_packet_iv (&provider->stream_ids, iv);
 }

@@ -13,5 +13,6 @@
 #include <keyring/e2ee-prelude.h>
 #include <keyring/e2ee-types.h>
 #include <keyring/e2ee-enum-types.h>
+#include <keyring/e2ee-key-material.h>
 #include <keyring/e2ee-key-provider.h>
 #include <keyring/e2ee-frame-cryptor.h>

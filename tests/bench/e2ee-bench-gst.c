@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "alloc-counter.h"
+#include "median.h"
 
 #define BENCH_SSRC 0x11223344
 #define BENCH_RTP_HEADER_LEN 12
@@ -429,23 +430,6 @@ make_encrypted (InputKind input, gsize size, guint n, GError ** error)
   if (input == INPUT_E2EE_FRAMES)
     return transform_all (&filters[1], make_vp8_frames (size, n), error);
   return transform_all (&filters[3], make_rtp_packets (size, n), error);
-}
-
-static gint
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return (x > y) - (x < y);
-}
-
-static gdouble
-median (const gdouble * values, guint n)
-{
-  g_autofree gdouble *sorted = g_memdup2 (values, n * sizeof (gdouble));
-
-  qsort (sorted, n, sizeof (gdouble), compare_doubles);
-  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 static void

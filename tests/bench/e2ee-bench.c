@@ -31,6 +31,7 @@
 #include <keyring/e2ee-key-provider-private.h>
 
 #include "alloc-counter.h"
+#include "median.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -72,25 +73,6 @@ static gint64
 wall_ns (void)
 {
   return clock_ns (CLOCK_MONOTONIC);
-}
-
-static gint
-compare_doubles (gconstpointer a, gconstpointer b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-
-  return (x > y) - (x < y);
-}
-
-static gdouble
-median (const gdouble * values, guint n)
-{
-  g_autofree gdouble *sorted = g_memdup2 (values, n * sizeof (gdouble));
-
-  if (n == 0)
-    return 0;
-  qsort (sorted, n, sizeof (gdouble), compare_doubles);
-  return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 /* A small deterministic generator: the frames are the same in every run. */

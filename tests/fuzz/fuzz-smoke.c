@@ -21,12 +21,18 @@
  * sets, which the decryptor may skip. Then its plaintext must be the
  * original's.
  *
+ * The same mutated frames, a tenth as many, also go through every function
+ * of the frame format on its own, with the checks the libFuzzer target
+ * fuzz-frame-format runs (frame-format-checks.h).
+ *
  * E2EE_FUZZ_ITERATIONS sets the total number of mutated frames (default
  * 200000), spread over the codecs. */
 
 #include <keyring/e2ee.h>
 #include <keyring/e2ee-frame-format.h>
 #include <string.h>
+
+#include "frame-format-checks.h"
 
 #define DEFAULT_ITERATIONS 200000
 #define N_CODECS (E2EE_CODEC_H265 + 1)
@@ -468,6 +474,48 @@ test_mutated_frames (gconstpointer data)
   campaign_clear (&campaign);
 }
 
+/* Mutated frames of every codec through the frame format's own checks;
+ * a failed check aborts. */
+static void
+test_frame_format (gconstpointer data)
+{
+  E2eeCodec codec = GPOINTER_TO_UINT (data);
+  guint iterations = total_iterations () / N_CODECS / 10;
+  Campaign campaign;
+  guint8 *work;
+  gsize capacity = 0;
+  guint i, m;
+
+  campaign_init (&campaign, codec);
+  for (i = 0; i < campaign.seeds->len; i++) {
+    const Seed *seed = g_ptr_array_index (campaign.seeds, i);
+
+    capacity = MAX (capacity, seed->encrypted_len);
+    check_frame_format (seed->encrypted, seed->encrypted_len);
+    check_frame_format (seed->plaintext, seed->plaintext_len);
+  }
+  capacity += MAX_MUTATIONS * GROWTH_ROOM;
+  work = g_malloc (capacity);
+
+  for (i = 0; i < iterations; i++) {
+    const Seed *seed = g_ptr_array_index (campaign.seeds,
+        g_rand_int_range (campaign.rand, 0, campaign.seeds->len));
+    gsize len = seed->encrypted_len;
+    guint n_mutations = g_rand_int_range (campaign.rand, 1,
+        MAX_MUTATIONS + 1);
+
+    memcpy (work, seed->encrypted, len);
+    for (m = 0; m < n_mutations; m++)
+      mutate_once (campaign.rand, work, &len, capacity);
+    check_frame_format (work, len);
+  }
+  g_test_message ("%s: %u mutated frames through the frame format checks",
+      codec_names[codec], iterations);
+
+  g_free (work);
+  campaign_clear (&campaign);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -480,6 +528,13 @@ main (int argc, char **argv)
 
     g_test_add_data_func (path, GUINT_TO_POINTER (codec),
         test_mutated_frames);
+    g_free (path);
+  }
+  for (codec = E2EE_CODEC_DATA; codec < N_CODECS; codec++) {
+    gchar *path = g_strdup_printf ("/fuzz/smoke/frame-format/%s",
+        codec_names[codec]);
+
+    g_test_add_data_func (path, GUINT_TO_POINTER (codec), test_frame_format);
     g_free (path);
   }
   return g_test_run ();

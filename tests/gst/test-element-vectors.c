@@ -17,7 +17,10 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
-#include "../keyring/livekit-vectors.h"
+#include "codec-frames.h"
+#include "element-harness.h"
+#include "livekit-reference.h"
+#include "livekit-vectors.h"
 
 static JsonParser *parser;
 static JsonArray *vectors;
@@ -87,35 +90,12 @@ room_provider_for (JsonObject * vector)
 
 /* Annex B -> 4-byte length prefixes, split on start codes. */
 static GBytes *
-to_length_prefixed (GBytes * annexb)
+to_length_prefixed_4 (GBytes * annexb)
 {
   gsize len;
   const guint8 *d = g_bytes_get_data (annexb, &len);
-  GByteArray *out = g_byte_array_new ();
-  gsize i = 0;
 
-  while (i + 3 <= len && !(d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1))
-    i++;
-  while (i < len) {
-    gsize start = i + 3, end = start;
-    guint8 prefix[4];
-
-    while (end + 3 <= len && !(d[end] == 0 && d[end + 1] == 0
-            && d[end + 2] == 1))
-      end++;
-    if (end + 3 > len)
-      end = len;
-    i = end;
-    while (end > start && end < len && d[end - 1] == 0)
-      end--;
-    prefix[0] = (end - start) >> 24;
-    prefix[1] = (end - start) >> 16;
-    prefix[2] = (end - start) >> 8;
-    prefix[3] = (end - start);
-    g_byte_array_append (out, prefix, 4);
-    g_byte_array_append (out, d + start, end - start);
-  }
-  return g_byte_array_free_to_bytes (out);
+  return g_byte_array_free_to_bytes (to_length_prefixed (d, len, 4));
 }
 
 static GstBuffer *
@@ -181,18 +161,6 @@ stop_element (ElementRun * run)
   g_object_unref (run->provider);
 }
 
-static guint64
-get_stat (GstElement * element, const gchar * field)
-{
-  GstStructure *stats = NULL;
-  guint64 value = G_MAXUINT64;
-
-  g_object_get (element, "stats", &stats, NULL);
-  fail_unless (gst_structure_get_uint64 (stats, field, &value));
-  gst_structure_free (stats);
-  return value;
-}
-
 /* The states of every "e2ee-state-changed" message, in order. */
 static GArray *
 pop_states (GstBus * bus)
@@ -213,37 +181,6 @@ pop_states (GstBus * bus)
   return states;
 }
 
-static guint
-count_gaps (GstHarness * h)
-{
-  GstEvent *event;
-  guint gaps = 0;
-
-  while ((event = gst_harness_try_pull_event (h))) {
-    if (GST_EVENT_TYPE (event) == GST_EVENT_GAP)
-      gaps++;
-    gst_event_unref (event);
-  }
-  return gaps;
-}
-
-/* Bytes after @header_len once H.26x escape bytes are removed. */
-static gsize
-unescaped_length (const guint8 * data, gsize len, gsize header_len)
-{
-  gsize i, zeros = 0, removed = 0;
-
-  for (i = header_len; i < len; i++) {
-    if (zeros >= 2 && data[i] == 0x03) {
-      removed++;
-      zeros = 0;
-      continue;
-    }
-    zeros = data[i] == 0 ? zeros + 1 : 0;
-  }
-  return len - removed;
-}
-
 static JsonObject *
 vector_at (guint i)
 {
@@ -262,11 +199,11 @@ decrypt_and_expect_plaintext (JsonObject * vector, gboolean length_prefixed)
   GArray *states;
 
   if (length_prefixed) {
-    GBytes *lp = to_length_prefixed (ciphertext);
+    GBytes *lp = to_length_prefixed_4 (ciphertext);
 
     g_bytes_unref (ciphertext);
     ciphertext = lp;
-    lp = to_length_prefixed (expected);
+    lp = to_length_prefixed_4 (expected);
     g_bytes_unref (expected);
     expected = lp;
   }
@@ -305,7 +242,7 @@ decrypt_and_expect_drop (JsonObject * vector, gint expected_state)
               vector)), GST_FLOW_OK);
   fail_unless (gst_harness_try_pull (run.h) == NULL,
       "a bad frame was passed on");
-  fail_unless_equals_int (count_gaps (run.h), 1);
+  fail_unless_equals_int (count_gap_events (run.h), 1);
   fail_unless_equals_uint64 (get_stat (run.h->element, "dropped"), 1);
 
   states = pop_states (run.bus);
@@ -423,8 +360,8 @@ GST_START_TEST (test_encrypt_vector)
   fail_unless (map.size >= header_len);
   fail_unless (memcmp (map.data, lk, header_len) == 0, "clear header differs");
   if (is_h26x (vector)) {
-    fail_unless_equals_int (unescaped_length (map.data, map.size,
-            header_len), unescaped_length (lk, lk_len, header_len));
+    fail_unless_equals_int (ref_unescaped_length (map.data, map.size,
+            header_len), ref_unescaped_length (lk, lk_len, header_len));
   } else {
     fail_unless_equals_int (map.size, lk_len);
   }

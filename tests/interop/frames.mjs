@@ -189,7 +189,9 @@ const STARTCODE_RUNS = repeat([0x00, 0x00, 0x01, 0x00, 0x00, 0x03,
 /**
  * Synthetic edge cases, per codec. A frame whose clear header holds 3-byte
  * start codes carries `expect`: LiveKit's sender rewrites those to 4 bytes
- * (docs: livekit-frame-format.md, section 4), so that is what arrives.
+ * (livekit-client's naluUtils.ts; in this tree
+ * e2ee_frame_format_normalize_header in keyring/e2ee-frame-format.c), so
+ * that is what arrives.
  */
 export function syntheticStreams () {
   const f = (label, key, data, expect) => ({ label, key, data, expect });
@@ -307,7 +309,8 @@ export function randomBytes (length, seed) {
 /**
  * The plaintext a receiver must output for `frame`: the frame itself, or,
  * for a frame whose clear header holds 3-byte start codes, the frame with
- * those rewritten to 4-byte ones (livekit-frame-format.md, section 4).
+ * those rewritten to 4-byte ones (as e2ee_frame_format_normalize_header in
+ * keyring/e2ee-frame-format.c does, after livekit-client's naluUtils.ts).
  * Real encoder frames are normalised here by the same rule; the suite
  * checks this oracle against LiveKit's own sender->receiver round trip.
  */

@@ -7,11 +7,14 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
-/* Clear-header rules, start-code normalisation and emulation-prevention
- * escaping (keyring/e2ee-frame-format.c). */
+/* Clear-header rules, start-code normalisation, emulation-prevention
+ * escaping, the sender's split, the size bound, the trailer and received
+ * frames (keyring/e2ee-frame-format.c). */
 
 #include <keyring/e2ee-frame-format.h>
 #include <string.h>
+
+#include "livekit-reference.h"
 
 typedef struct
 {
@@ -360,103 +363,6 @@ test_unescape_edges (void)
       sizeof (double3_out));
 }
 
-/* Straightforward byte-by-byte versions of LiveKit's algorithms
- * (naluUtils.ts findNALUIndices / processNALUsForEncryption, utils.ts
- * writeRbsp / parseRbsp), to check the memchr ()-based ones against. */
-static gboolean
-ref_start_code_at (const guint8 * d, gsize len, gsize p, gsize * code_len)
-{
-  if (p + 4 < len && d[p] == 0 && d[p + 1] == 0 && d[p + 2] == 0
-      && d[p + 3] == 1) {
-    *code_len = 4;
-    return TRUE;
-  }
-  if (d[p] == 0 && d[p + 1] == 0 && d[p + 2] == 1) {
-    *code_len = 3;
-    return TRUE;
-  }
-  return FALSE;
-}
-
-static E2eeFrameSplit
-ref_split_h26x (const guint8 * d, gsize len, gsize vp8_header)
-{
-  E2eeFrameSplit split = { MIN (vp8_header, len), FALSE };
-  gsize nals[64], n_nals = 0, start = 0, pos = 0, i;
-
-  while (len > 3 && pos < len - 3) {
-    gsize code_len = 3, end;
-
-    while (pos < len - 3 && !ref_start_code_at (d, len, pos, &code_len))
-      pos++;
-    if (pos >= len - 3)
-      pos = len;
-    end = pos;
-    while (end > start && d[end - 1] == 0)
-      end--;
-    if (start == 0 && end != start)
-      return split;             /* leading data */
-    if (start != 0 && n_nals < G_N_ELEMENTS (nals))
-      nals[n_nals++] = start;
-    if (pos < len)
-      ref_start_code_at (d, len, pos, &code_len);
-    start = pos = pos + code_len;
-  }
-  for (i = 0; i < n_nals; i++) {
-    guint type = d[nals[i]] & 0x1f;
-
-    if (type == 1 || type == 5) {
-      split.header_len = nals[i] + 2;
-      split.nal_processing = TRUE;
-      return split;
-    }
-  }
-  for (i = 0; i < n_nals; i++) {
-    guint type = (d[nals[i]] >> 1) & 0x3f;
-
-    if (type <= 9 || (type >= 16 && type <= 21)) {
-      split.header_len = nals[i] + 2;
-      split.nal_processing = TRUE;
-      return split;
-    }
-  }
-  return split;
-}
-
-static gsize
-ref_escape (const guint8 * in, gsize len, guint8 * out)
-{
-  gsize written = 0, i;
-  guint zeros = 0;
-
-  for (i = 0; i < len; i++) {
-    if (in[i] <= 3 && zeros >= 2) {
-      out[written++] = 3;
-      zeros = 0;
-    }
-    out[written++] = in[i];
-    zeros = in[i] == 0 ? zeros + 1 : 0;
-  }
-  return written;
-}
-
-static gsize
-ref_unescape (const guint8 * in, gsize len, guint8 * out)
-{
-  gsize written = 0, i = 0;
-
-  while (i < len) {
-    if (len - i >= 3 && in[i] == 0 && in[i + 1] == 0 && in[i + 2] == 3) {
-      out[written++] = in[i++];
-      out[written++] = in[i++];
-      i++;
-    } else {
-      out[written++] = in[i++];
-    }
-  }
-  return written;
-}
-
 static void
 generate_soup (GRand * rand, guint8 * frame, gsize len)
 {
@@ -700,6 +606,214 @@ test_split_garbage (void)
   g_rand_free (rand);
 }
 
+/* ---- the sender's split, size bound, trailer, received frames ---- */
+
+/* Tiny H.26x frames: the sender splits where LiveKit's receiver will see a
+ * slice once encrypted bytes follow, and refuses a frame no receiver can
+ * split; anything else splits as e2ee_frame_format_split() says. */
+static void
+test_split_as_receiver_will (void)
+{
+  static const guint8 slice_at_end[] = { 0, 0, 0, 1, 0x65, 0x88, 0x84 };
+  static const guint8 ends_in_slice_header[] = { 0, 0, 0, 1, 0x65 };
+  static const guint8 vp8[] = { 0x90, 1, 2 };
+  E2eeFrameSplit split;
+
+  g_assert_true (e2ee_frame_format_split_as_receiver_will (E2EE_CODEC_H264,
+          E2EE_FRAME_TYPE_DELTA, slice_at_end, sizeof (slice_at_end),
+          &split));
+  g_assert_cmpuint (split.header_len, ==, 6);
+  g_assert_true (split.nal_processing);
+
+  g_assert_false (e2ee_frame_format_split_as_receiver_will (E2EE_CODEC_H264,
+          E2EE_FRAME_TYPE_DELTA, ends_in_slice_header,
+          sizeof (ends_in_slice_header), &split));
+
+  g_assert_true (e2ee_frame_format_split_as_receiver_will (E2EE_CODEC_VP8,
+          E2EE_FRAME_TYPE_AUTO, vp8, sizeof (vp8), &split));
+  g_assert_cmpuint (split.header_len, ==, 3);
+  g_assert_false (split.nal_processing);
+}
+
+static void
+test_max_encrypted_size (void)
+{
+  g_assert_cmpuint (e2ee_frame_format_max_encrypted_size (E2EE_CODEC_VP8,
+          0), ==, 0);
+  g_assert_cmpuint (e2ee_frame_format_max_encrypted_size (E2EE_CODEC_VP8,
+          10), ==, 40);
+  g_assert_cmpuint (e2ee_frame_format_max_encrypted_size (E2EE_CODEC_AUDIO,
+          G_MAXSIZE - 10), ==, G_MAXSIZE);
+  g_assert_cmpuint (e2ee_frame_format_max_encrypted_size (E2EE_CODEC_H264,
+          100), ==, 100 + 50 + 30 + 15 + 1);
+  g_assert_cmpuint (e2ee_frame_format_max_encrypted_size (E2EE_CODEC_H265,
+          G_MAXSIZE / 2), ==, G_MAXSIZE);
+}
+
+/* A frame of @header, 16 sealed bytes of 0x11 and the trailer. */
+static GByteArray *
+received_frame (const guint8 * header, gsize header_len, guint8 key_index)
+{
+  static const guint8 iv[E2EE_FRAME_IV_LENGTH] = {
+    0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d,
+  };
+  guint8 sealed[16], trailer[E2EE_FRAME_IV_LENGTH + 2];
+  GByteArray *frame = g_byte_array_new ();
+
+  memset (sealed, 0x11, sizeof (sealed));
+  e2ee_frame_format_write_trailer (trailer, iv, key_index);
+  g_assert_cmpmem (trailer, E2EE_FRAME_IV_LENGTH, iv, sizeof (iv));
+  g_assert_cmpuint (trailer[E2EE_FRAME_IV_LENGTH], ==, 12);
+  g_assert_cmpuint (trailer[E2EE_FRAME_IV_LENGTH + 1], ==, key_index);
+  g_byte_array_append (frame, header, header_len);
+  g_byte_array_append (frame, sealed, sizeof (sealed));
+  g_byte_array_append (frame, trailer, sizeof (trailer));
+  return frame;
+}
+
+static gboolean
+parse (E2eeCodec codec, GByteArray * frame, guint8 * scratch,
+    E2eeReceivedFrame * parsed, const gchar ** malformed)
+{
+  return e2ee_frame_format_parse_received (codec, E2EE_FRAME_TYPE_AUTO,
+      frame->data, frame->len, scratch, parsed, malformed);
+}
+
+static void
+test_parse_received (void)
+{
+  static const guint8 vp8_key[] = { 0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+  GByteArray *frame = received_frame (vp8_key, sizeof (vp8_key), 5);
+  guint8 scratch[128];
+  E2eeReceivedFrame parsed;
+  const gchar *malformed = NULL;
+
+  g_assert_true (parse (E2EE_CODEC_VP8, frame, scratch, &parsed,
+          &malformed));
+  g_assert_cmpuint (parsed.header_len, ==, 10);
+  g_assert_true (parsed.sealed == frame->data + 10);
+  g_assert_cmpuint (parsed.sealed_len, ==, 16);
+  g_assert_true (parsed.iv == frame->data + 26);
+  g_assert_cmpuint (parsed.key_index, ==, 5);
+  g_assert_cmpuint (parsed.n_starts, ==, 1);
+
+  /* Shorter than its header: the header is what precedes the trailer. */
+  g_byte_array_remove_range (frame, 1, 5);
+  g_assert_true (parse (E2EE_CODEC_VP8, frame, scratch, &parsed,
+          &malformed));
+  g_assert_cmpuint (parsed.header_len, ==, 5);
+
+  frame->data[frame->len - 2] = 16;
+  g_assert_false (parse (E2EE_CODEC_VP8, frame, scratch, &parsed,
+          &malformed));
+  g_assert_cmpstr (malformed, ==, "IV length is not 12");
+
+  g_byte_array_set_size (frame, 29);
+  g_assert_false (parse (E2EE_CODEC_AUDIO, frame, scratch, &parsed,
+          &malformed));
+  g_assert_cmpstr (malformed, ==, "too short for its trailer");
+  g_byte_array_unref (frame);
+}
+
+/* H.26x: the sealed part is unescaped into the scratch space only when it
+ * has escape bytes; the sender's frame may begin after each leading
+ * parameter set, with 3- or 4-byte start codes. */
+static void
+test_parse_received_h26x (void)
+{
+  static const guint8 four[] = {
+    0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f, 0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80,
+    0, 0, 0, 1, 0x65, 0x88,
+  };
+  static const guint8 three[] = {
+    0, 0, 1, 0x67, 0x42, 0xc0, 0x1f, 0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80,
+    0, 0, 1, 0x65, 0x88,
+  };
+  static const guint8 escape[] = { 0, 0, 3, 1 };
+  guint8 scratch[128];
+  E2eeReceivedFrame parsed;
+  const gchar *malformed = NULL;
+  GByteArray *frame = received_frame (four, sizeof (four), 0);
+  GByteArray *escaped = g_byte_array_new ();
+
+  g_assert_true (parse (E2EE_CODEC_H264, frame, scratch, &parsed,
+          &malformed));
+  g_assert_cmpuint (parsed.header_len, ==, 22);
+  g_assert_true (parsed.sealed == frame->data + 22);
+  g_assert_cmpuint (parsed.n_starts, ==, 3);
+  g_assert_cmpuint (parsed.starts[1], ==, 8);
+  g_assert_cmpuint (parsed.starts[2], ==, 16);
+
+  /* An escape byte in the sealed part: parsed from the scratch space. */
+  g_byte_array_append (escaped, frame->data, 23);
+  g_byte_array_append (escaped, escape, sizeof (escape));
+  g_byte_array_append (escaped, frame->data + 23, frame->len - 23);
+  g_assert_true (parse (E2EE_CODEC_H264, escaped, scratch, &parsed,
+          &malformed));
+  g_assert_true (parsed.sealed == scratch);
+  g_assert_cmpuint (parsed.sealed_len, ==, 16 + 3);
+  g_assert_cmpuint (parsed.key_index, ==, 0);
+  g_byte_array_unref (escaped);
+  g_byte_array_unref (frame);
+
+  frame = received_frame (three, sizeof (three), 1);
+  g_assert_true (parse (E2EE_CODEC_H264, frame, scratch, &parsed,
+          &malformed));
+  g_assert_cmpuint (parsed.header_len, ==, 20);
+  g_assert_cmpuint (parsed.n_starts, ==, 3);
+  g_assert_cmpuint (parsed.starts[1], ==, 7);
+  g_assert_cmpuint (parsed.starts[2], ==, 15);
+  g_byte_array_unref (frame);
+}
+
+/* At most E2EE_FRAME_MAX_PARAMETER_SET_SKIPS leading parameter sets. */
+static void
+test_parse_received_skip_limit (void)
+{
+  static const guint8 sps[] = { 0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f };
+  static const guint8 idr[] = { 0, 0, 0, 1, 0x65, 0x88 };
+  GByteArray *header = g_byte_array_new ();
+  guint8 scratch[256];
+  E2eeReceivedFrame parsed;
+  const gchar *malformed = NULL;
+  GByteArray *frame;
+  guint i;
+
+  for (i = 0; i < E2EE_FRAME_MAX_PARAMETER_SET_SKIPS + 3; i++)
+    g_byte_array_append (header, sps, sizeof (sps));
+  g_byte_array_append (header, idr, sizeof (idr));
+  frame = received_frame (header->data, header->len, 2);
+  g_assert_true (parse (E2EE_CODEC_H264, frame, scratch, &parsed,
+          &malformed));
+  g_assert_cmpuint (parsed.n_starts, ==,
+      1 + E2EE_FRAME_MAX_PARAMETER_SET_SKIPS);
+  for (i = 1; i < parsed.n_starts; i++)
+    g_assert_cmpuint (parsed.starts[i], ==, i * sizeof (sps));
+  g_byte_array_unref (frame);
+  g_byte_array_unref (header);
+}
+
+/* In place, escaping gives what escaping into another buffer gives. */
+static void
+test_escape_in_place (void)
+{
+  static const guint8 cases[][8] = {
+    {1, 2, 3, 4, 5, 6, 7, 8},
+    {1, 0, 0, 1, 0, 0, 0, 0},
+    {0, 0, 0, 0, 0, 0, 0, 0},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    guint8 expected[16], data[16], scratch[8];
+    gsize expected_len = e2ee_frame_format_escape (cases[i], 8, expected);
+
+    memcpy (data, cases[i], 8);
+    g_assert_cmpmem (data, e2ee_frame_format_escape_in_place (data, 8,
+            scratch), expected, expected_len);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -734,6 +848,16 @@ main (int argc, char **argv)
       test_escape_worst_case_long);
   g_test_add_func ("/frame-format/against-reference",
       test_against_reference);
+  g_test_add_func ("/frame-format/split-as-receiver-will",
+      test_split_as_receiver_will);
+  g_test_add_func ("/frame-format/max-encrypted-size",
+      test_max_encrypted_size);
+  g_test_add_func ("/frame-format/parse-received", test_parse_received);
+  g_test_add_func ("/frame-format/parse-received/h26x",
+      test_parse_received_h26x);
+  g_test_add_func ("/frame-format/parse-received/skip-limit",
+      test_parse_received_skip_limit);
+  g_test_add_func ("/frame-format/escape/in-place", test_escape_in_place);
 
   return g_test_run ();
 }

@@ -16,6 +16,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "hex.h"
+
 #define VECTORS_FILE E2EE_TEST_DATA "/livekit-2.23.0-public.json"
 
 /* PBKDF2 and HKDF of the public vectors' key material with 32 bytes out
@@ -27,23 +29,6 @@
   "0d55b609648fcaa7a64ff4986d1ad514cd4105adeda1ca954686d1166c505736"
 
 static JsonParser *parser;
-
-static GBytes *
-hex_to_bytes (const gchar * hex)
-{
-  gsize len = strlen (hex) / 2, i;
-  guint8 *data = g_malloc (len + 1);
-
-  g_assert_cmpuint (strlen (hex) % 2, ==, 0);
-  for (i = 0; i < len; i++) {
-    gint hi = g_ascii_xdigit_value (hex[2 * i]);
-    gint lo = g_ascii_xdigit_value (hex[2 * i + 1]);
-
-    g_assert_true (hi >= 0 && lo >= 0);
-    data[i] = (guint8) (hi << 4 | lo);
-  }
-  return g_bytes_new_take (data, len);
-}
 
 static void
 assert_bytes_equal_hex (const guint8 * data, gsize len, const gchar * hex)

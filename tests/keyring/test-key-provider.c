@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include "hex.h"
+
 #define PASSPHRASE "public-passphrase-32f0c07daeff"
 /* LiveKit's vectors: the passphrase ratcheted 1, 2 and 3 times (PBKDF2). */
 static const gchar *passphrase_ratchets[] = {
@@ -35,18 +37,6 @@ static const gchar *passphrase_ratchets[] = {
   "f4d3df8c06fb5c3826fcc376aa0f2a645a95620fe399afdc0203619d8611aa60"
 #define RAW_PBKDF2_RATCHET \
   "722644194a81fd5744e5d7ffd692d2027c5e97cb9ce6d9db679e64651a3469b7"
-
-static GBytes *
-hex_to_bytes (const gchar * hex)
-{
-  gsize len = strlen (hex) / 2, i;
-  guint8 *data = g_malloc (len + 1);
-
-  for (i = 0; i < len; i++)
-    data[i] = g_ascii_xdigit_value (hex[2 * i]) << 4
-        | g_ascii_xdigit_value (hex[2 * i + 1]);
-  return g_bytes_new_take (data, len);
-}
 
 static void
 assert_bytes_hex (GBytes * bytes, const gchar * hex)

@@ -13,6 +13,8 @@
 
 #include "livekit-vectors.h"
 
+#include <keyring/e2ee-frame-cryptor-private.h>
+
 #include <keyring/e2ee-frame-format.h>
 
 static JsonParser *parser;

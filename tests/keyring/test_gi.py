@@ -8,7 +8,9 @@ trip. meson sets GI_TYPELIB_PATH and LD_LIBRARY_PATH to build/keyring."""
 
 import hashlib
 import hmac
+import os
 import sys
+import tempfile
 
 import gi
 
@@ -86,6 +88,33 @@ def errors():
               'ratchet of a missing key raises MISSING_KEY')
 
 
+def key_file():
+    fd, path = tempfile.mkstemp(prefix='e2ee-gi-key-')
+    try:
+        os.write(fd, RAW.hex().encode() + b'\n')
+        os.close(fd)
+        os.chmod(path, 0o600)
+        material, mode = E2ee.key_material_new_from_file(path)
+        check(bytes(material.get_data()) == RAW and mode == 0o600,
+              'key_material_new_from_file decodes a hex key file')
+        from_file = E2ee.KeyProvider.new()
+        from_file.set_key_from_file(None, path, 4, True)
+        from_bytes = E2ee.KeyProvider.new()
+        from_bytes.set_key(None, RAW, 4, True)
+        check(bytes(from_file.export_key(None, 4).get_data()) ==
+              bytes(from_bytes.export_key(None, 4).get_data()) and
+              from_file.get_current_key_index(None) == 4,
+              'set_key_from_file sets the key the file spells')
+    finally:
+        os.unlink(path)
+    try:
+        E2ee.KeyProvider.new().set_key_from_file(None, path, 0, True)
+        check(False, 'a missing key file raises')
+    except GLib.Error as error:
+        check(error.matches(GLib.file_error_quark(), GLib.FileError.NOENT),
+              'a missing key file raises G_FILE_ERROR_NOENT')
+
+
 def data_packets():
     provider = E2ee.KeyProvider.new()
     provider.set_passphrase(None, PASSPHRASE, 0, True)
@@ -114,6 +143,7 @@ def main():
     ratchet_raw_key()
     ratchet_passphrase()
     errors()
+    key_file()
     data_packets()
     state_changed_signal()
     if failures:

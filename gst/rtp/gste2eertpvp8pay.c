@@ -58,9 +58,11 @@
 
 #include <gst/rtp/gstrtpbuffer.h>
 
+#include "../gste2eeelements.h"
 #include "gste2eertpvp8pay.h"
 #include "gste2eertpfragment.h"
-#include "gste2eeelements.h"
+/* examples[]: the pipelines of the SECTION block above */
+#include "gste2eertpvp8pay-examples.h"
 
 /* RFC 7741 section 4.2: first octet X|R|N|S|R|PID, extension octet
  * I|L|T|K|RSV, then M|PictureID (7 or 15 bits). */
@@ -198,6 +200,7 @@ gst_e2ee_rtp_vp8_pay_class_init (GstE2eeRtpVp8PayClass * klass)
       "Payload-encodes VP8 frames into RTP packets (RFC 7741) without "
       "parsing them, so that end-to-end encrypted frames survive",
       "gst-e2ee authors");
+  gst_e2ee_element_class_add_examples (element_class, examples);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_e2ee_rtp_vp8_pay_change_state);

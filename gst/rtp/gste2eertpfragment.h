@@ -16,15 +16,23 @@
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
-    G_GNUC_INTERNAL
-    gsize gst_e2ee_rtp_fragment_size (gsize frame_size, guint first_extra,
+
+/* The size of fragment @index of @frame_size bytes cut into @n_packets
+ * packets of about equal size, the first carrying @first_extra header
+ * bytes more than the others (libwebrtc's split). */
+G_GNUC_INTERNAL
+gsize gst_e2ee_rtp_fragment_size (gsize frame_size, guint first_extra,
     guint n_packets, guint index);
 
+/* Appends @size bytes of @frame from @offset to @packet (no copy), with
+ * the frame's timestamps and delta flag; returns @packet. */
 G_GNUC_INTERNAL
-    GstBuffer * gst_e2ee_rtp_append_fragment (GstBuffer * packet,
+GstBuffer *gst_e2ee_rtp_append_fragment (GstBuffer * packet,
     GstBuffer * frame, gsize offset, gsize size);
 
+/* The first picture ID: @offset, or a random one up to @max_picture_id
+ * when @offset is -1. */
 G_GNUC_INTERNAL
-    guint16 gst_e2ee_rtp_first_picture_id (gint offset, guint16 max_picture_id);
+guint16 gst_e2ee_rtp_first_picture_id (gint offset, guint16 max_picture_id);
 
 G_END_DECLS

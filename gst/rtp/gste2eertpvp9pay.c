@@ -62,9 +62,11 @@
 
 #include <gst/rtp/gstrtpbuffer.h>
 
+#include "../gste2eeelements.h"
 #include "gste2eertpvp9pay.h"
 #include "gste2eertpfragment.h"
-#include "gste2eeelements.h"
+/* examples[]: the pipelines of the SECTION block above */
+#include "gste2eertpvp9pay-examples.h"
 
 /* RFC 9628 section 4.2: first octet I|P|L|F|B|E|V|Z, then M|PictureID. */
 #define VP9_DESCRIPTOR_I            0x80
@@ -175,6 +177,7 @@ gst_e2ee_rtp_vp9_pay_class_init (GstE2eeRtpVp9PayClass * klass)
       "Payload-encodes VP9 frames into RTP packets (RFC 9628) without "
       "parsing them, so that end-to-end encrypted frames survive",
       "gst-e2ee authors");
+  gst_e2ee_element_class_add_examples (element_class, examples);
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_e2ee_rtp_vp9_pay_change_state);

@@ -20,25 +20,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "hex.h"
+
 #define VECTORS_FILE "livekit-2.23.0-public.json"
-
-static inline GBytes *
-hex_to_bytes (const gchar * hex)
-{
-  gsize len = strlen (hex) / 2;
-  guint8 *data = g_malloc (len + 1);
-  gsize i;
-
-  g_assert_cmpuint (strlen (hex) % 2, ==, 0);
-  for (i = 0; i < len; i++) {
-    gint hi = g_ascii_xdigit_value (hex[2 * i]);
-    gint lo = g_ascii_xdigit_value (hex[2 * i + 1]);
-
-    g_assert_true (hi >= 0 && lo >= 0);
-    data[i] = (hi << 4) | lo;
-  }
-  return g_bytes_new_take (data, len);
-}
 
 static inline GBytes *
 member_bytes (JsonObject * vector, const gchar * member)

@@ -85,9 +85,11 @@
 
 #include <gst/rtp/gstrtppayloads.h>
 
-#include "gste2eeelements.h"
-#include "gste2eertph264pay.h"
+#include "../gste2eeelements.h"
 #include "gste2eertph265pay.h"
+#include "gste2eertpnal.h"
+/* examples[]: the pipelines of the SECTION block above */
+#include "gste2eertph265pay-examples.h"
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -143,6 +145,7 @@ gst_e2ee_rtp_h265_pay_class_init (GstE2eeRtpH265PayClass * klass)
       "Payload-encode end-to-end encrypted H.265 access units into RTP "
       "packets (RFC 7798) without touching their bytes",
       "gst-e2ee authors");
+  gst_e2ee_element_class_add_examples (element_class, examples);
 
   payload_class->set_caps = GST_DEBUG_FUNCPTR (gst_e2ee_rtp_h265_pay_set_caps);
   payload_class->handle_buffer =
@@ -196,7 +199,7 @@ write_fu_header (guint8 * out, const guint8 * nal_header, gboolean first,
       ((nal_header[0] >> 1) & 0x3f);
 }
 
-static const GstE2eeNalPacketization h265_packetization = {
+static const GstE2eeRtpNalFormat h265_format = {
   .nal_header_size = 2,
   .aggregation_header_size = 2,
   .fragment_header_size = 3,
@@ -219,6 +222,5 @@ static GstFlowReturn
 gst_e2ee_rtp_h265_pay_handle_buffer (GstRTPBasePayload * payload,
     GstBuffer * buffer)
 {
-  return gst_e2ee_nal_packetization_push (payload, &h265_packetization,
-      buffer);
+  return gst_e2ee_rtp_nal_push (payload, &h265_format, buffer);
 }

@@ -7,36 +7,22 @@
  * version 2 of the License, or (at your option) any later version.
  */
 
+/* The NAL unit packetizer of e2eertph264pay and e2eertph265pay: single NAL
+ * unit, aggregation and fragmentation packets as libwebrtc makes them.
+ * Only the aggregation and fragmentation headers differ between the two
+ * payload formats. */
+
 #pragma once
 
 #include <gst/gst.h>
 #include <gst/rtp/gstrtpbasepayload.h>
 
+#include "../gste2eenal.h"
+
 G_BEGIN_DECLS
 
-#define GST_TYPE_E2EE_RTP_H264_PAY (gst_e2ee_rtp_h264_pay_get_type ())
-G_DECLARE_FINAL_TYPE (GstE2eeRtpH264Pay, gst_e2ee_rtp_h264_pay,
-    GST, E2EE_RTP_H264_PAY, GstRTPBasePayload)
-
-/* The NAL unit packetizer below is shared by e2eertph264pay and
- * e2eertph265pay; only the aggregation and fragmentation headers differ. */
-
 /**
- * GstE2eeNalUnit:
- * @offset: where the NAL unit header starts in the access unit
- * @size: bytes of the NAL unit, header included, start code excluded
- *
- * One NAL unit of an Annex B access unit, as the RTP payloaders of this
- * plugin see it: everything between two start codes.
- */
-typedef struct
-{
-  gsize offset;
-  gsize size;
-} GstE2eeNalUnit;
-
-/**
- * GstE2eeNalPacketization:
+ * GstE2eeRtpNalFormat:
  * @nal_header_size: bytes of a NAL unit header (1 for H.264, 2 for H.265)
  * @aggregation_header_size: bytes before the first aggregated NAL unit
  * @fragment_header_size: bytes before the fragment data in each FU packet
@@ -57,13 +43,12 @@ typedef struct
       const GstE2eeNalUnit * nal_units, guint count);
   void (*write_fragment_header) (guint8 * out, const guint8 * nal_header,
       gboolean first, gboolean last);
-} GstE2eeNalPacketization;
+} GstE2eeRtpNalFormat;
 
+/* Packetizes one Annex B access unit (taking it) for the payloader's MTU
+ * and pushes the packets as one list; see gste2eertpnal.c. */
 G_GNUC_INTERNAL
-GArray *gst_e2ee_split_annex_b (const guint8 * data, gsize size);
-
-G_GNUC_INTERNAL
-GstFlowReturn gst_e2ee_nal_packetization_push (GstRTPBasePayload * payload,
-    const GstE2eeNalPacketization * format, GstBuffer * access_unit);
+GstFlowReturn gst_e2ee_rtp_nal_push (GstRTPBasePayload * payload,
+    const GstE2eeRtpNalFormat * format, GstBuffer * access_unit);
 
 G_END_DECLS

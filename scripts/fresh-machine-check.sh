@@ -221,6 +221,10 @@ if compgen -G '/usr/local/share/ca-certificates/*' >/dev/null; then
   cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
 fi
 
+# The root is a mount point of its own, as / is on a real machine: without
+# it `unshare --mount` inside the root (the network-namespace runner of the
+# WebRTC suites) cannot make / private and fails.
+mount_in_root "" --bind "$root"
 mount_in_root /proc -t proc proc
 mount_in_root /sys -t sysfs sysfs
 mount_in_root /dev --bind /dev

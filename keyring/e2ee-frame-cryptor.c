@@ -231,7 +231,7 @@ key_entry_forget (E2eeFrameCryptor * self, KeyEntry * entry)
 {
   /* Clearing frees the contexts, which wipes the expanded key schedule,
    * and drops our reference on a key that may have been replaced. */
-  if (entry->aead.key != NULL)
+  if (entry->aead.seal_ctx != NULL || entry->aead.key != NULL)
     e2ee_aead_clear (&entry->aead);
   mark_bound (self, entry, FALSE);
   entry->looked_up = FALSE;

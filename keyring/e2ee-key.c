@@ -443,13 +443,15 @@ e2ee_aead_bind (E2eeAead * aead, E2eeKey * key, GError ** error)
     g_atomic_int_inc (&key->n_bound);
   g_rw_lock_reader_unlock (&secret_lock);
 
-  if (revoked) {
-    set_revoked_error (error);
-    return FALSE;
-  }
   if (!set) {
-    g_set_error_literal (error, E2EE_ERROR, E2EE_ERROR_INTERNAL,
-        "Could not set up the AES-GCM key schedule");
+    /* The contexts may still hold the schedule of the key bound before:
+     * free them (which cleanses it) rather than leave it behind. */
+    e2ee_aead_clear (aead);
+    if (revoked)
+      set_revoked_error (error);
+    else
+      g_set_error_literal (error, E2EE_ERROR, E2EE_ERROR_INTERNAL,
+          "Could not set up the AES-GCM key schedule");
     return FALSE;
   }
   aead->key = e2ee_key_ref (key);

@@ -87,7 +87,7 @@ typedef struct
 #define E2EE_AEAD_INIT { NULL, NULL, NULL }
 
 /* Binds @aead to @key (a no-op when already bound to it). A revoked key
- * cannot be bound: E2EE_ERROR_MISSING_KEY. */
+ * cannot be bound: E2EE_ERROR_MISSING_KEY. On failure @aead is cleared. */
 gboolean e2ee_aead_bind (E2eeAead * aead, E2eeKey * key, GError ** error);
 void e2ee_aead_clear (E2eeAead * aead);
 

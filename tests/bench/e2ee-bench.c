@@ -929,7 +929,8 @@ soak_join (E2eeKeyProvider * provider, SoakParticipant * p, guint n)
   guint8 material[32];
   GError *error = NULL;
 
-  p->id = g_strdup_printf ("participant-%u", n);
+  /* Fixed width: the ids' hashing costs the same in every wave. */
+  p->id = g_strdup_printf ("participant-%06u", n);
   soak_material (n, material);
   if (!e2ee_key_provider_set_key (provider, p->id, material,
           sizeof (material), 0, TRUE, &error))
@@ -1072,7 +1073,8 @@ soak_control (guint n, gchar *** ids)
 
   *ids = g_new0 (gchar *, n + 1);
   for (i = 0; i < n; i++) {
-    (*ids)[i] = g_strdup_printf ("control-%u", i);
+    /* Ids like the soak's (same length), from a range it never uses. */
+    (*ids)[i] = g_strdup_printf ("participant-%06u", 900000 + i);
     soak_material (G_MAXUINT - i, material);
     if (!e2ee_key_provider_set_key (control, (*ids)[i], material,
             sizeof (material), 0, TRUE, NULL))

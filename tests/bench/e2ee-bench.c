@@ -1943,10 +1943,22 @@ json_provider_row (JsonBuilder * b)
 }
 
 static void
+member_doubles (JsonBuilder * b, const gchar * name, const gdouble * values,
+    guint n)
+{
+  guint i;
+
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (i = 0; i < n; i++)
+    json_builder_add_double_value (b, values[i]);
+  json_builder_end_array (b);
+}
+
+static void
 json_soak_row (JsonBuilder * b)
 {
   SoakRow *row = &soak_row;
-  guint w;
 
   json_builder_begin_object (b);
   member_double (b, "participants", row->participants);
@@ -1954,26 +1966,11 @@ json_soak_row (JsonBuilder * b)
   member_double (b, "wave_size", SOAK_WAVE);
   member_double (b, "stayers", SOAK_STAYERS);
   member_double (b, "ratchet_window", SOAK_WINDOW);
-  json_builder_set_member_name (b, "rss_mib");
-  json_builder_begin_array (b);
-  for (w = 0; w < row->waves; w++)
-    json_builder_add_double_value (b, row->rss_mib[w]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "lookup_ns");
-  json_builder_begin_array (b);
-  for (w = 0; w < row->waves; w++)
-    json_builder_add_double_value (b, row->lookup_ns[w]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "control_lookup_ns");
-  json_builder_begin_array (b);
-  for (w = 0; w < row->waves; w++)
-    json_builder_add_double_value (b, row->control_ns[w]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "lookup_relative_to_control");
-  json_builder_begin_array (b);
-  for (w = 0; w < row->waves; w++)
-    json_builder_add_double_value (b, row->relative[w]);
-  json_builder_end_array (b);
+  member_doubles (b, "rss_mib", row->rss_mib, row->waves);
+  member_doubles (b, "lookup_ns", row->lookup_ns, row->waves);
+  member_doubles (b, "control_lookup_ns", row->control_ns, row->waves);
+  member_doubles (b, "lookup_relative_to_control", row->relative,
+      row->waves);
   member_double (b, "wave_cpu_ms_median", row->wave_ms);
   member_double (b, "slabs_after_first_wave", row->slabs_after_first);
   member_double (b, "slabs_after_run", row->slabs_after_run);

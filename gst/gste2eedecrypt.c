@@ -70,7 +70,7 @@
  *
  * Each also drops a key property not yet applied to what it removes. From
  * C: `g_signal_emit_by_name (dec, "remove-participant", "alice",
- * &removed);`; from Python: `removed = dec.emit ("remove-participant",
+ * &removed);`; from Python: `removed = dec.emit("remove-participant",
  * "alice")`. Applications holding the provider call
  * e2ee_key_provider_remove_participant() and its siblings directly.
  *

@@ -73,7 +73,7 @@
  *
  * Each also drops a key property not yet applied to what it removes. From
  * C: `g_signal_emit_by_name (enc, "clear-keys");`; from Python:
- * `removed = enc.emit ("remove-key", 5)`. Applications holding the
+ * `removed = enc.emit("remove-key", 5)`. Applications holding the
  * provider call e2ee_key_provider_remove_key() and its siblings directly.
  *
  * ## Sharing the key provider

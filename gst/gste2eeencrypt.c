@@ -55,6 +55,27 @@
  * set. #GstE2eeBase:enabled = %FALSE passes frames through unencrypted, and
  * can be toggled while PLAYING.
  *
+ * ## Removing keys
+ *
+ * Three action signals, as srtpdec has `remove-key` and `clear-keys`,
+ * remove keys from the element's #E2eeKeyProvider, and so from every
+ * element sharing it. The keys are wiped at once (also their precomputed
+ * ratchet steps); from the next frame on, an encryptor whose key is gone
+ * drops its frames (GAP events, state `missing-key`) rather than sending
+ * anything, until a key is set again:
+ *
+ * * `remove-key` (#guint key index, returns #gboolean): empties that slot
+ *   of the ring the element uses (#GstE2eeBase:participant-id's, or the
+ *   shared ring);
+ * * `remove-participant` (#gchararray participant id, returns #gboolean):
+ *   drops that participant's whole key ring, when it leaves the room;
+ * * `clear-keys`: drops every key of every ring, when the call ends.
+ *
+ * Each also drops a key property not yet applied to what it removes. From
+ * C: `g_signal_emit_by_name (enc, "clear-keys");`; from Python:
+ * `removed = enc.emit("remove-key", 5)`. Applications holding the
+ * provider call e2ee_key_provider_remove_key() and its siblings directly.
+ *
  * ## Sharing the key provider
  *
  * Without a #GstE2eeBase:key-provider, the element looks for one in
@@ -87,6 +108,11 @@
  * `key-provider`, `participant-id`, `enabled`, `key-index`, `passphrase`,
  * `key`, `key-file` and `stats` (frames, bytes, dropped, failed,
  * passed-through and per-state frame counts), all from #GstE2eeBase.
+ *
+ * ## Action signals
+ *
+ * `remove-key`, `remove-participant` and `clear-keys` (see "Removing
+ * keys"), all from #GstE2eeBase.
  *
  * ## Example pipelines
  *

@@ -84,12 +84,12 @@ VIDEO_CODECS = {
 OPUS = {"pt": 111, "encoding": "OPUS"}
 
 # A receiver without the key (recv "decrypt": false) decodes what arrives as
-# it is, and never gives up on errors. LiveKit's format leaves the VP8
-# frame's header in clear, so the decoder starts on each key frame and
-# turns the ciphertext into noise. libvpx outputs each frame whose
-# partitions it can parse (a quarter to a third of them); libav's decoder,
-# even with output-corrupt=true, refuses every frame of an encoder with
-# error-resilient=partitions, as here.
+# it is, and never gives up on errors. LiveKit's format leaves a VP8
+# frame's first bytes in clear (frame tag; on key frames the picture size),
+# so the decoder takes the ciphertext for a frame: libvpx makes noise of
+# about one frame in four or five and refuses the others (their partitions
+# do not parse); libav's avdec_vp8, even with output-corrupt=true, refuses
+# every frame of an encoder with error-resilient=partitions, as here.
 KEYLESS_DECODERS = {"vp8": "vp8dec max-errors=-1"}
 
 # Bytes at the start of each frame that LiveKit's format leaves in clear at

@@ -10,9 +10,10 @@
 # /usr/local/share/ca-certificates, git and ca-certificates. Clones the
 # commit this script runs from into /root/gst-e2ee there and runs the
 # README's two commands as root, exactly as written, in a clean
-# environment: ./scripts/demo.sh, then ./scripts/test.sh. /proc, /sys, /dev,
-# /dev/pts and /dev/shm are mounted for them in a mount namespace of this
-# script's own, and always unmounted, whatever happens.
+# environment: ./scripts/demo.sh, then ./scripts/test.sh. The root itself
+# (bind-mounted, so that / is a mount point there as on a machine), /proc,
+# /sys, /dev, /dev/pts and /dev/shm are mounted for them in a mount
+# namespace of this script's own, and always unmounted, whatever happens.
 #
 # Prints one closing line with both results and exits non-zero unless the
 # demo printed its VERIFIED line and wrote its PNG, and the tests ended with
@@ -221,6 +222,11 @@ if compgen -G '/usr/local/share/ca-certificates/*' >/dev/null; then
   cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
 fi
 
+# The root on itself first: on a machine, / is a mount point, and
+# `unshare --mount` (tests/netns/run-in-netns.sh, which the demo and the
+# browser suite run in) refuses a root that is not one ("cannot change root
+# filesystem propagation: Invalid argument").
+mount_in_root / --bind "$root"
 mount_in_root /proc -t proc proc
 mount_in_root /sys -t sysfs sysfs
 mount_in_root /dev --bind /dev

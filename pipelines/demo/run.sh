@@ -61,7 +61,7 @@ rc=0
 "$root/tests/netns/run-in-netns.sh" --timeout 150 --name demo -- \
   node "$here/call.mjs" --npm-dir "$npm_dir" --png "$png" ${rest[@]+"${rest[@]}"} || rc=$?
 if [ $rc = 77 ]; then
-  echo "demo: cannot make a network namespace here (run as root); use --no-browser for the loopback demo"
+  echo "demo: no network namespace here (see above); scripts/demo.sh --no-browser runs the loopback demo"
 elif [ $rc = 124 ]; then
   echo "NOT VERIFIED: the call did not end within 150 s"
 fi

@@ -10,9 +10,10 @@
 # /usr/local/share/ca-certificates, git and ca-certificates. Clones the
 # commit this script runs from into /root/gst-e2ee there and runs the
 # README's two commands as root, exactly as written, in a clean
-# environment: ./scripts/demo.sh, then ./scripts/test.sh. /proc, /sys, /dev,
-# /dev/pts and /dev/shm are mounted for them in a mount namespace of this
-# script's own, and always unmounted, whatever happens.
+# environment: ./scripts/demo.sh, then ./scripts/test.sh. The root itself
+# (bind-mounted, so that / is a mount point there as on a machine), /proc,
+# /sys, /dev, /dev/pts and /dev/shm are mounted for them in a mount
+# namespace of this script's own, and always unmounted, whatever happens.
 #
 # Prints one closing line with both results and exits non-zero unless the
 # demo printed its VERIFIED line and wrote its PNG, and the tests ended with

@@ -25,14 +25,20 @@ packages=(
   gobject-introspection libgirepository1.0-dev
   python3 python3-gi gir1.2-glib-2.0 gir1.2-gstreamer-1.0
 )
-# The browser suite (tests/browser/) and pipelines/webrtc/: real WebRTC calls
-# between Chromium running LiveKit's worker and a webrtcbin peer (ICE:
-# gstreamer1.0-nice; PyGObject's GstWebRTC/GstSdp/GstVideo), through Janus;
-# each in a network namespace made with iproute2 and util-linux's unshare.
-packages+=(
-  chromium janus gstreamer1.0-nice gir1.2-gst-plugins-base-1.0
-  gir1.2-gst-plugins-bad-1.0 iproute2
-)
+# The demo's call, the browser suite (tests/browser/) and pipelines/webrtc/:
+# real WebRTC calls between Chromium running LiveKit's worker and a
+# webrtcbin peer (ICE: gstreamer1.0-nice; PyGObject's GstWebRTC/GstSdp/
+# GstVideo), through Janus; each in a network namespace made with iproute2
+# and util-linux's unshare. E2EE_SKIP_BROWSER=1 (scripts/demo.sh
+# --no-browser) leaves them out, for the loopback demo.
+browser_needed=1
+[ "${E2EE_SKIP_BROWSER:-0}" = 1 ] && browser_needed=0
+if [ $browser_needed = 1 ]; then
+  packages+=(
+    chromium janus gstreamer1.0-nice gir1.2-gst-plugins-base-1.0
+    gir1.2-gst-plugins-bad-1.0 iproute2
+  )
+fi
 # The interop suite and the benchmark run LiveKit's own client code in
 # Node.js. A machine that already has a node (NodeSource's, say) keeps it.
 node_needed=1
@@ -118,6 +124,13 @@ element x264enc             gstreamer1.0-plugins-ugly
 element avdec_h264          gstreamer1.0-libav
 element avdec_h265          gstreamer1.0-libav
 element textoverlay         gstreamer1.0-x
+element timeoverlay         gstreamer1.0-x
+element compositor          gstreamer1.0-plugins-base
+element videoscale          gstreamer1.0-plugins-base
+element imagefreeze         gstreamer1.0-plugins-good
+element pngdec              gstreamer1.0-plugins-good
+'
+browser_needs='
 element webrtcbin           gstreamer1.0-plugins-bad
 element dtlssrtpenc         gstreamer1.0-plugins-bad
 element dtlssrtpdec         gstreamer1.0-plugins-bad
@@ -134,6 +147,9 @@ command janus               janus
 command ip                  iproute2
 command unshare             util-linux
 '
+if [ $browser_needed = 1 ]; then
+  needs+="$browser_needs"
+fi
 if [ $node_needed = 1 ]; then
   needs+='
 command node                nodejs

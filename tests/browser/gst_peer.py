@@ -18,6 +18,7 @@
 # several peers in one process and one GLib main loop.
 
 import array
+import hashlib
 import json
 import os
 import random
@@ -82,6 +83,20 @@ VIDEO_CODECS = {
 }
 OPUS = {"pt": 111, "encoding": "OPUS"}
 
+# A receiver without the key (recv "decrypt": false) decodes what arrives as
+# it is, and never gives up on errors. LiveKit's format leaves a VP8
+# frame's first bytes in clear (frame tag; on key frames the picture size),
+# so the decoder takes the ciphertext for a frame: libvpx makes noise of
+# about one frame in four or five and refuses the others (their partitions
+# do not parse); libav's avdec_vp8, even with output-corrupt=true, refuses
+# every frame of an encoder with error-resilient=partitions, as here.
+KEYLESS_DECODERS = {"vp8": "vp8dec max-errors=-1"}
+
+# Bytes at the start of each frame that LiveKit's format leaves in clear at
+# most (VP8 key frames: 10; Opus: the TOC byte). A frame whose bytes after
+# these equal its plaintext's left the sender in clear.
+CLEAR_BYTES = {"video": 10, "audio": 1}
+
 
 def now():
     return time.monotonic()
@@ -126,6 +141,15 @@ class Peer:
         {"passphrase": s, "key": hex, "key-index": i, "participant-id": p}}
         the elements' own properties (their provider shared over the bus)
       keyframeInterval: frames between natural key frames (default 300)
+      media[].width / height: the video's size (default 320x240);
+      media[].clock: bool, a running clock over the lower part of the bars
+      recv: {"decrypt": false}: no e2eedecrypt, what arrives is decoded as
+        it is (KEYLESS_DECODERS): what an SFU or an eavesdropper sees
+      frames: bool, keep the SHA-256 of every frame into e2eeencrypt
+        ("sent"), count the frames out of it ("wire") and those of them
+        that left it in clear ("clear"), and the SHA-256 of
+        every frame out of e2eedecrypt (or into the keyless decoder)
+        ("received"), per kind, for the report
       display: bool (also show what is received: autovideosink/autoaudiosink)
       janus: bool (publisher/subscriber of Janus: RTCP feedback as Janus)
     """
@@ -146,6 +170,11 @@ class Peer:
         self.data_errors = []
         self.local_candidates = []
         self.errors = []
+        self.frames = {kind: {"sent": [], "wire": 0, "clear": 0,
+                              "received": []} for kind in ("video", "audio")}
+        self._plain = {"video": {}, "audio": {}}
+        self.snapshot_path = {}
+        self.last_picture = None
         self.key_unit_requests = {"all-headers": 0, "other": 0}
         self.channel = None
         self.encryptors = []
@@ -244,14 +273,23 @@ class Peer:
                     % (media.get("tone", 440), OPUS["pt"], ssrc))
         else:
             codec = VIDEO_CODECS[media["codec"]]
+            width = media.get("width", 320)
+            height = media.get("height", 240)
+            clock = ""
+            if media.get("clock"):
+                # Running time, large, in the lower third: a frozen or
+                # stale picture shows at once, and the bars stay clean.
+                clock = ("! timeoverlay halignment=center valignment=bottom "
+                         "shaded-background=true font-desc=\"Sans Bold %d\" "
+                         % max(12, height // 14))
             line = ("videotestsrc is-live=true pattern=smpte "
-                    "! video/x-raw,width=320,height=240,framerate=30/1 "
+                    "! video/x-raw,width=%d,height=%d,framerate=30/1 %s"
                     "! videoconvert ! video/x-raw,format=I420 "
-                    "! queue max-size-buffers=2 leaky=downstream "
+                    "! queue name=raw max-size-buffers=2 leaky=downstream "
                     "! %s ! e2eeencrypt name=enc ! %s pt=%d ssrc=%d mtu=1200 "
                     "! capsfilter name=rtpcaps"
-                    % (codec["encoder"].format(kf=kf), codec["pay"],
-                       codec["pt"], ssrc))
+                    % (width, height, clock, codec["encoder"].format(kf=kf),
+                       codec["pay"], codec["pt"], ssrc))
         branch = Gst.parse_bin_from_description(line, True)
         branch.get_by_name("rtpcaps").set_property(
             "caps", Gst.Caps.from_string(self._rtp_caps(media) +
@@ -261,6 +299,14 @@ class Peer:
         self._configure(encryptor, "send")
         encryptor.get_static_pad("src").add_probe(
             Gst.PadProbeType.EVENT_UPSTREAM, self._on_upstream_event)
+        if self.config.get("frames"):
+            encryptor.get_static_pad("sink").add_probe(
+                Gst.PadProbeType.BUFFER, self._on_plain_frame, media["kind"])
+            encryptor.get_static_pad("src").add_probe(
+                Gst.PadProbeType.BUFFER, self._on_wire_frame, media["kind"])
+        if media["kind"] == "video":
+            branch.get_by_name("raw").get_static_pad("src").add_probe(
+                Gst.PadProbeType.BUFFER, self._on_raw_picture)
         self.encryptors.append(encryptor)
         sinkpad = self.webrtc.request_pad_simple("sink_%u")
         branch.get_static_pad("src").link(sinkpad)
@@ -299,7 +345,14 @@ class Peer:
         s = caps.get_structure(0)
         encoding = s.get_string("encoding-name").upper()
         display = self.config.get("display", False)
-        if encoding == "OPUS":
+        decrypt = (self.config.get("recv") or {}).get("decrypt", True)
+        if encoding == "OPUS" and not decrypt:
+            # Opus has no integrity check of its own: decoding ciphertext
+            # is noise. What arrives is counted and compared, not played.
+            line = ("queue ! rtpopusdepay ! identity name=dec "
+                    "! fakesink name=sink sync=false")
+            kind = "audio"
+        elif encoding == "OPUS":
             line = ("queue ! rtpopusdepay ! e2eedecrypt name=dec ! opusdec "
                     "! audioconvert ! audioresample "
                     "! audio/x-raw,format=S16LE,rate=48000,channels=1 "
@@ -310,11 +363,16 @@ class Peer:
                          "! autoaudiosink")
             kind = "audio"
         else:
-            codec = next(c for c in VIDEO_CODECS.values()
-                         if c["encoding"] == encoding)
-            line = ("queue ! %s ! e2eedecrypt name=dec ! %s ! videoconvert "
+            name, codec = next((n, c) for n, c in VIDEO_CODECS.items()
+                               if c["encoding"] == encoding)
+            decryptor = "e2eedecrypt name=dec"
+            decoder = codec["dec"]
+            if not decrypt:
+                decryptor = "identity name=dec"
+                decoder = KEYLESS_DECODERS.get(name, decoder)
+            line = ("queue ! %s ! %s ! %s ! videoconvert "
                     "! video/x-raw,format=RGB "
-                    % (codec["depay"], codec["dec"]) +
+                    % (codec["depay"], decryptor, decoder) +
                     ("! tee name=show ! queue ! " if display else "! ") +
                     "appsink name=sink emit-signals=true sync=false "
                     "max-buffers=2 drop=true")
@@ -323,10 +381,15 @@ class Peer:
             kind = "video"
         branch = Gst.parse_bin_from_description(line, True)
         decryptor = branch.get_by_name("dec")
-        self._configure(decryptor, "recv")
-        self.decryptors.append(decryptor)
+        if decrypt:
+            self._configure(decryptor, "recv")
+            self.decryptors.append(decryptor)
+        if self.config.get("frames"):
+            decryptor.get_static_pad("src").add_probe(
+                Gst.PadProbeType.BUFFER, self._on_received_frame, kind)
         sink = branch.get_by_name("sink")
-        sink.connect("new-sample", self._on_sample, kind)
+        if kind == "video" or decrypt:
+            sink.connect("new-sample", self._on_sample, kind)
         self.pipeline.add(branch)
         branch.sync_state_with_parent()
         pad.link(branch.get_static_pad("sink"))
@@ -354,7 +417,89 @@ class Peer:
         self.video_frames += 1
         if self.video_frames % 10 == 0:
             self._sample_bars(sample)
+        self.last_picture = sample
+        if self.snapshot_path:
+            self._take_snapshot(sample.get_caps(), buf)
         return Gst.FlowReturn.OK
+
+    # -- frames, byte for byte, and snapshots -------------------------------
+
+    @staticmethod
+    def _bytes(buf):
+        ok, info = buf.map(Gst.MapFlags.READ)
+        if not ok:
+            return b""
+        try:
+            return bytes(info.data)
+        finally:
+            buf.unmap(info)
+
+    def _on_plain_frame(self, pad, info, kind):
+        data = self._bytes(info.get_buffer())
+        self.frames[kind]["sent"].append(hashlib.sha256(data).hexdigest())
+        plain = self._plain[kind]
+        plain[info.get_buffer().pts] = data
+        if len(plain) > 64:  # frames the encryptor dropped (no key)
+            del plain[next(iter(plain))]
+        return Gst.PadProbeReturn.OK
+
+    def _on_wire_frame(self, pad, info, kind):
+        wire = self._bytes(info.get_buffer())
+        plain = self._plain[kind].pop(info.get_buffer().pts, None)
+        self.frames[kind]["wire"] += 1
+        if plain is not None:
+            start = CLEAR_BYTES[kind]
+            if wire == plain or (len(plain) > start and
+                                 wire[start:len(plain)] == plain[start:]):
+                self.frames[kind]["clear"] += 1
+        return Gst.PadProbeReturn.OK
+
+    def _on_received_frame(self, pad, info, kind):
+        data = self._bytes(info.get_buffer())
+        self.frames[kind]["received"].append(hashlib.sha256(data).hexdigest())
+        return Gst.PadProbeReturn.OK
+
+    def _on_raw_picture(self, pad, info):
+        if self.snapshot_path:
+            self._take_snapshot(pad.get_current_caps(), info.get_buffer())
+        return Gst.PadProbeReturn.OK
+
+    def snapshot(self, path):
+        """Writes a picture as a PNG at `path` and emits "snapshot": the last
+        picture this peer decoded, or else the next one it sends (its raw
+        frame, before the encoder) or decodes."""
+        sample = self.last_picture
+        if sample is not None:
+            GLib.idle_add(self._write_snapshot, path, sample.get_caps(),
+                          self._bytes(sample.get_buffer()))
+        else:
+            self.snapshot_path = {"path": path}
+
+    def _take_snapshot(self, caps, buf):
+        request, self.snapshot_path = self.snapshot_path, {}
+        if request:
+            data = self._bytes(buf)
+            GLib.idle_add(self._write_snapshot, request["path"], caps, data)
+
+    def _write_snapshot(self, path, caps, data):
+        pipeline = Gst.parse_launch(
+            "appsrc name=src num-buffers=1 ! videoconvert ! pngenc "
+            "! filesink name=file")
+        src = pipeline.get_by_name("src")
+        src.set_property("caps", caps)
+        pipeline.get_by_name("file").set_property("location", path)
+        pipeline.set_state(Gst.State.PLAYING)
+        src.emit("push-buffer", Gst.Buffer.new_wrapped(data))
+        src.emit("end-of-stream")
+        msg = pipeline.get_bus().timed_pop_filtered(
+            5 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        pipeline.set_state(Gst.State.NULL)
+        s = caps.get_structure(0)
+        ok = msg is not None and msg.type == Gst.MessageType.EOS
+        self.emit({"event": "snapshot", "path": path, "ok": ok,
+                   "width": s.get_value("width"),
+                   "height": s.get_value("height")})
+        return False
 
     def _sample_bars(self, sample):
         s = sample.get_caps().get_structure(0)
@@ -612,6 +757,7 @@ class Peer:
             "errors": self.errors,
             "firstFrame": self.first_frame,
             "keyUnitRequests": self.key_unit_requests,
+            "frames": self.frames if self.config.get("frames") else None,
         }
 
     def log(self, text):
@@ -651,6 +797,8 @@ def serve(config):
             index = peer.send_data(msg["text"])
             emit({"event": "data-sent", "text": msg["text"],
                   "keyIndex": index})
+        elif cmd == "snapshot":
+            peer.snapshot(msg["path"])
         elif cmd == "report":
             emit(dict(peer.report(), event="report"))
         elif cmd == "stop":

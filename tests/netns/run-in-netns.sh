@@ -81,9 +81,11 @@ ns_args=(--net --pid --fork --mount --mount-proc --kill-child)
 if [ "$(id -u)" != 0 ]; then
   ns_args=(--user --map-root-user "${ns_args[@]}")
 fi
-if ! unshare "${ns_args[@]}" true 2>/dev/null; then
+if ! why=$(unshare "${ns_args[@]}" true 2>&1); then
+  # A chroot whose / is not a mount point says "cannot change root
+  # filesystem propagation".
   echo "SKIP: run-in-netns: cannot create network namespaces here" \
-    "(needs root, or unprivileged user namespaces)" >&2
+    "(needs root, or unprivileged user namespaces, and / a mount point): $why" >&2
   exit 77
 fi
 

@@ -78,6 +78,15 @@ export async function launchBrowser({ npmDir: npmDirGiven, log = () => {}, extra
       sendData: (text) => call('sendData', text),
       dataReady: () => call('dataReady'),
       report: () => call('report'),
+      // A screenshot (PNG) of the remote <video> as Chromium shows it, at
+      // the video's own size.
+      async screenshotVideo(file) {
+        await page.evaluate(() => {
+          const v = document.getElementById('remote-video');
+          v.width = v.videoWidth; v.height = v.videoHeight;
+        });
+        return page.locator('#remote-video').screenshot({ path: file, animations: 'allow' });
+      },
       async close() { await call('stop').catch(() => {}); await page.close().catch(() => {}); },
     };
   }

@@ -6,8 +6,9 @@
 // VideoRoom facts this relies on (janus_videoroom.c, Janus 1.1.2): a room
 // created with "require_e2ee": true refuses a publisher whose JSEP lacks
 // "e2ee": true (error 433, "Room requires end-to-end encrypted media"); an
-// E2EE publisher's streams are forwarded without touching the payload, and
-// subscribers' offers carry "e2ee": true.
+// E2EE publisher's streams are forwarded without touching the payload.
+// Subscribers' offers carry "e2ee": true only from Janus 1.2.2 on (commit
+// d954e0fa, "Fixed broken E2EE in VideoRoom"); 1.1.2's do not.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -34,7 +34,7 @@ const state = {
   workerErrors: [], workerRatchets: [], workerLogs: [], pending: new Map(),
   channel: null, dataReceived: [], dataErrors: [], dataSent: 0,
   analyser: null, bars: [], barSamples: 0, localTracks: {}, timers: [],
-  transforms: [],
+  transforms: [], digests: {},
 };
 
 function hexToBytes(hex) {
@@ -140,12 +140,34 @@ function attachTransform(operation, senderOrReceiver, kind, codec) {
   } else {
     const { readable, writable } = senderOrReceiver.createEncodedStreams();
     const { kind: _, ...data } = options;
+    const out = !encode && state.cfg.digests ? digestTap(kind, writable) : writable;
     state.worker.postMessage({
       kind: operation,
-      data: { ...data, readableStream: readable, writableStream: writable },
-    }, [readable, writable]);
+      data: { ...data, readableStream: readable, writableStream: out },
+    }, [readable, out]);
   }
   state.transforms.push(`${operation} ${kind} (${state.cfg.api})`);
+}
+
+// cfg.digests: the SHA-256 of every frame LiveKit's worker hands back
+// decrypted, per kind, for comparison with the sender's encoder output
+// (the demo's "byte-exact" figure). The worker writes into this stream
+// instead of the receiver's own; each frame goes on unchanged.
+function digestTap(kind, writable) {
+  const list = state.digests[kind] ?? (state.digests[kind] = []);
+  const tap = new TransformStream({
+    transform(frame, controller) {
+      // digest() copies the bytes before the frame moves on.
+      list.push(crypto.subtle.digest('SHA-256', frame.data).then(hex));
+      controller.enqueue(frame);
+    },
+  });
+  tap.readable.pipeTo(writable).catch(() => {});
+  return tap.writable;
+}
+
+function hex(buffer) {
+  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 const attachSender = (sender, kind, codec) => attachTransform('encode', sender, kind, codec);
@@ -408,6 +430,8 @@ async function report() {
     bars: state.bars, barSamples: state.barSamples, tone: tone(),
     data: { received: state.dataReceived, errors: state.dataErrors, sent: state.dataSent },
     connectionState: state.pc.connectionState,
+    digests: Object.fromEntries(await Promise.all(Object.entries(state.digests)
+      .map(async ([kind, list]) => [kind, await Promise.all(list)]))),
   };
   const candidate = (c) => c && { address: c.address ?? c.ip, port: c.port, protocol: c.protocol, type: c.candidateType };
   stats.forEach((s) => {

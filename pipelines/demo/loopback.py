@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """gst-e2ee demo: an encrypted audio and video call on loopback.
 
-One process runs three pipelines:
+`scripts/demo.sh --no-browser` runs this one, for machines without
+Chromium or network namespaces (the default demo is call.mjs: a WebRTC call
+through Janus to Chromium running LiveKit's worker). One process runs three
+pipelines:
 
   sender      videotestsrc ! vp8enc ! e2eeencrypt ! e2eertpvp8pay ! udp (two ports)
               audiotestsrc ! opusenc ! e2eeencrypt ! rtpopuspay ! udp
@@ -15,7 +18,7 @@ frame the encoder produced, that the encrypted frames on the wire differ from
 them, and writes a PNG with the receiver's picture beside what the
 eavesdropper's decoder makes of the same frame.
 
-Usage: demo.py [--frames N] [--png PATH]
+Usage: loopback.py [--frames N] [--png PATH]
 """
 
 import argparse

@@ -188,6 +188,8 @@ gst_e2ee_decrypt_class_init (GstE2eeDecryptClass * klass)
       "(LiveKit E2EE frame format, AES-GCM)",
       "gst-e2ee authors <gst-e2ee@example.org>");
   gst_e2ee_element_class_add_examples (element_class, examples);
+  gst_e2ee_base_class_install_properties (base_class,
+      GST_E2EE_DIRECTION_DECRYPT);
 
   base_class->get_max_output_size =
       GST_DEBUG_FUNCPTR (gst_e2ee_decrypt_get_max_output_size);
@@ -197,4 +199,9 @@ gst_e2ee_decrypt_class_init (GstE2eeDecryptClass * klass)
 static void
 gst_e2ee_decrypt_init (GstE2eeDecrypt * self)
 {
+  /* Otherwise basetransform puts downstream's caps order first (an H.264
+   * decoder's: avc before byte-stream), undoing the base's preference for
+   * byte-stream (see its transform_caps). */
+  gst_base_transform_set_prefer_passthrough (GST_BASE_TRANSFORM (self),
+      FALSE);
 }

@@ -194,6 +194,8 @@ gst_e2ee_encrypt_class_init (GstE2eeEncryptClass * klass)
       "(LiveKit E2EE frame format, AES-GCM)",
       "gst-e2ee authors <gst-e2ee@example.org>");
   gst_e2ee_element_class_add_examples (element_class, examples);
+  gst_e2ee_base_class_install_properties (base_class,
+      GST_E2EE_DIRECTION_ENCRYPT);
 
   base_class->get_max_output_size =
       GST_DEBUG_FUNCPTR (gst_e2ee_encrypt_get_max_output_size);

@@ -116,7 +116,7 @@ static const CodecCase codec_cases[] = {
         "codec_data=(buffer)01010160000000b00000000000f000fcfdf8f800000f00",
       4},
   {E2EE_CODEC_AUDIO, "audio/x-opus,channel-mapping-family=0", 0},
-  {E2EE_CODEC_DATA, "application/x-test-data", 0},
+  {E2EE_CODEC_DATA, "application/x-e2ee-data", 0},
 };
 
 typedef enum

@@ -148,6 +148,7 @@
 
 #include "gste2eeencrypt.h"
 #include "gste2eeelements.h"
+#include "gste2eepeercheck.h"
 /* examples[]: the pipelines of the SECTION block above */
 #include "gste2eeencrypt-examples.h"
 
@@ -182,6 +183,18 @@ gst_e2ee_encrypt_process (GstE2eeBase * base, E2eeFrameCryptor * cryptor,
       frame_type, out, out_size, out_len, error);
 }
 
+/* Links are made by now; a stock payloader after us gets a warning. */
+static GstStateChangeReturn
+gst_e2ee_encrypt_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    gst_e2ee_check_downstream_payloader (element);
+
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element,
+      transition);
+}
+
 static void
 gst_e2ee_encrypt_class_init (GstE2eeEncryptClass * klass)
 {
@@ -197,6 +210,8 @@ gst_e2ee_encrypt_class_init (GstE2eeEncryptClass * klass)
   gst_e2ee_base_class_install_properties (base_class,
       GST_E2EE_DIRECTION_ENCRYPT);
 
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_e2ee_encrypt_change_state);
   base_class->get_max_output_size =
       GST_DEBUG_FUNCPTR (gst_e2ee_encrypt_get_max_output_size);
   base_class->process = GST_DEBUG_FUNCPTR (gst_e2ee_encrypt_process);

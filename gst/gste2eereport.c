@@ -106,13 +106,16 @@ post_state_message (GstElement * element, GstE2eeDirection direction,
 
 /* ---- the warning ---- */
 
-/* " for participant alice", or "" for the shared ring. */
+/* " for participant alice" (encrypting: the local participant) or
+ * " from participant alice" (decrypting: the sender), or "" for the
+ * shared ring. */
 static gchar *
-for_participant (const gchar * participant_id)
+of_participant (const gchar * participant_id, GstE2eeDirection direction)
 {
-  return participant_id != NULL ?
-      g_strdup_printf (" for participant %s", participant_id) :
-      g_strdup ("");
+  if (participant_id == NULL)
+    return g_strdup ("");
+  return g_strdup_printf (" %s participant %s",
+      GST_E2EE_FOR (direction, "for", "from"), participant_id);
 }
 
 static void
@@ -237,7 +240,7 @@ gst_e2ee_report_frame (GstE2eeReport * report, GstElement * element,
   log_failure (report, element, outcome->error);
   if (!report->failing && worth_a_warning (outcome)) {
     const gchar *reason = reason_of (outcome->error, direction);
-    gchar *who = for_participant (participant_id);
+    gchar *who = of_participant (participant_id, direction);
 
     report->failing = TRUE;
     if (direction == GST_E2EE_DIRECTION_ENCRYPT)

@@ -106,16 +106,13 @@ post_state_message (GstElement * element, GstE2eeDirection direction,
 
 /* ---- the warning ---- */
 
-/* " for participant alice" (encrypting: the local participant) or
- * " from participant alice" (decrypting: the sender), or "" for the
- * shared ring. */
+/* " of participant alice" after a key index, or "" for the shared ring. */
 static gchar *
-of_participant (const gchar * participant_id, GstE2eeDirection direction)
+of_participant (const gchar * participant_id)
 {
   if (participant_id == NULL)
     return g_strdup ("");
-  return g_strdup_printf (" %s participant %s",
-      GST_E2EE_FOR (direction, "for", "from"), participant_id);
+  return g_strdup_printf (" of participant %s", participant_id);
 }
 
 static void
@@ -126,8 +123,8 @@ post_encrypt_warning (GstElement * element, const gchar * who,
 
   if (g_error_matches (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY))
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, ENCODE,
-        ("No key to encrypt with%s at index %u: frames are dropped until a "
-            "key is set.", who, outcome->key_index),
+        ("No key at index %u%s to encrypt with: frames are dropped until a "
+            "key is set.", outcome->key_index, who),
         ("Set passphrase, passphrase-file, key or key-file on this element, "
             "or a key in its key provider. No frame leaves an enabled "
             "encryptor unencrypted."),
@@ -135,7 +132,8 @@ post_encrypt_warning (GstElement * element, const gchar * who,
             outcome->key_index, NULL));
   else
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, ENCODE,
-        ("Could not encrypt a frame%s: it is dropped.", who),
+        ("Could not encrypt a frame with the key at index %u%s: it is "
+            "dropped.", outcome->key_index, who),
         ("%s", error->message), ("reason", G_TYPE_STRING, reason,
             "key-index", G_TYPE_UINT, outcome->key_index, NULL));
 }
@@ -149,16 +147,16 @@ post_decrypt_warning (GstElement * element, const gchar * who,
 
   if (g_str_equal (reason, "missing-key"))
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, DECRYPT_NOKEY,
-        ("No key to decrypt with%s at index %u: frames are dropped until "
-            "one is set.", who, index),
+        ("No key at index %u%s to decrypt with: frames are dropped until "
+            "one is set.", index, who),
         ("%s. Set passphrase, passphrase-file, key or key-file on this "
             "element, or a key in its key provider.", error->message),
         ("reason", G_TYPE_STRING, reason, "key-index", G_TYPE_UINT, index,
             NULL));
   else if (g_str_equal (reason, "authentication-failed"))
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, DECRYPT,
-        ("Frames%s fail to decrypt with the key at index %u (wrong key?): "
-            "they are dropped until one decrypts.", who, index),
+        ("Frames fail to decrypt with the key at index %u%s (wrong key?): "
+            "they are dropped until one decrypts.", index, who),
         ("%s. Check the key, and that ratchet-salt, key-size and "
             "key-derivation are the sender's (and ratchet-window-size, if "
             "the sender ratchets its key).", error->message),
@@ -166,21 +164,21 @@ post_decrypt_warning (GstElement * element, const gchar * who,
             NULL));
   else if (g_str_equal (reason, "key-invalid"))
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, DECRYPT,
-        ("The key%s at index %u failed more often than failure-tolerance "
-            "allows: frames are dropped until a new key is set.", who,
-            index), ("%s", error->message),
+        ("The key at index %u%s failed more often than failure-tolerance "
+            "allows: frames are dropped until a new key is set.", index,
+            who), ("%s", error->message),
         ("reason", G_TYPE_STRING, reason, "key-index", G_TYPE_UINT, index,
             NULL));
   else if (g_str_equal (reason, "not-encrypted"))
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, DECRYPT,
-        ("Received a frame%s that is not encrypted (it does not end in "
-            "LiveKit's E2EE trailer): it is dropped.", who),
+        ("Received a frame that is not encrypted (it does not end in "
+            "LiveKit's E2EE trailer): it is dropped."),
         ("%s. Is the sender encrypting? Set enabled=false to pass "
             "unencrypted frames on.", error->message),
         ("reason", G_TYPE_STRING, reason, NULL));
   else
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, DECRYPT,
-        ("Could not decrypt a frame%s: it is dropped.", who),
+        ("Could not decrypt a frame: it is dropped."),
         ("%s", error->message), ("reason", G_TYPE_STRING, reason, NULL));
 }
 
@@ -240,7 +238,7 @@ gst_e2ee_report_frame (GstE2eeReport * report, GstElement * element,
   log_failure (report, element, outcome->error);
   if (!report->failing && worth_a_warning (outcome)) {
     const gchar *reason = reason_of (outcome->error, direction);
-    gchar *who = of_participant (participant_id, direction);
+    gchar *who = of_participant (participant_id);
 
     report->failing = TRUE;
     if (direction == GST_E2EE_DIRECTION_ENCRYPT)

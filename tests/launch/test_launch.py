@@ -459,6 +459,22 @@ def a_different_key_derivation_does_not_decrypt(tmp):
 
 
 @case
+def key_derivation_of_raw_keys(tmp):
+    # A raw key: hkdf is what LiveKit's JavaScript SDK does by default
+    # (auto) and what its native SDKs do with HKDF; pbkdf2 (the native
+    # SDKs' default) is another key.
+    path = key_file(tmp, 'room.key')
+    for i, (enc, dec) in enumerate((('key-derivation=hkdf', ''),
+                                    ('', 'key-derivation=hkdf'))):
+        where = os.path.join(tmp, 'same%d' % i)
+        os.mkdir(where)
+        assert_decrypts(where, 'key-file=%s %s' % (path, enc),
+                        'key-file=%s %s' % (path, dec))
+    assert_fails_to_decrypt(tmp, 'key-file=%s key-derivation=pbkdf2' % path,
+                            'key-file=%s' % path)
+
+
+@case
 def property_order_does_not_matter(tmp):
     path = key_file(tmp, 'room.key')
     # The salt on the decryptor only (which starts first) and on the

@@ -973,7 +973,10 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     return GST_FLOW_OK;
   }
   if (priv->action == FRAME_ACTION_DROP) {
-    GST_WARNING_OBJECT (self, "frame dropped: no key provider");
+    g_set_error_literal (&error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY,
+        "No key provider; frame dropped");
+    report_frame (self, error);
+    g_clear_error (&error);
     count_frame (self, in_size, FRAME_ACTION_DROP, FALSE, 0, FALSE);
     push_gap (self, inbuf);
     return GST_BASE_TRANSFORM_FLOW_DROPPED;

@@ -1128,10 +1128,9 @@ GST_START_TEST (test_element_keys_not_exportable)
 {
   E2eeKeyProvider *open = g_object_new (E2EE_TYPE_KEY_PROVIDER,
       "element-keys-exportable", TRUE, NULL);
-  GstHarness *h = gst_harness_new_parse ("e2eeencrypt "
+  GstHarness *h = gst_harness_new_parse ("e2eeencrypt name=enc "
       "key=0d55b609648fcaa7a64ff4986d1ad514 key-index=2");
-  GstElement *enc = gst_bin_get_by_name (GST_BIN (h->element),
-      "e2eeencrypt0");
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (h->element), "enc");
   E2eeKeyProvider *provider;
   GError *error = NULL;
   GBytes *material;

@@ -21,7 +21,9 @@
  *  - the order in which the properties reach the provider: the provider
  *    options in NULL->READY, the key at READY->PAUSED (so that every
  *    element of a pipeline has set its options before any key is derived:
- *    no order of properties or elements changes the result).
+ *    no order of properties or elements changes the result);
+ *  - the action signals that remove keys (remove-key, remove-participant,
+ *    clear-keys), as srtpdec has them.
  *
  * The write-only key properties and the key read from them are
  * gste2eekeyprops.c, the provider options gste2eeprovideroptions.c, the
@@ -173,6 +175,7 @@ static GstFlowReturn gst_e2ee_base_prepare_output_buffer (GstBaseTransform *
     trans, GstBuffer * inbuf, GstBuffer ** outbuf);
 static GstFlowReturn gst_e2ee_base_transform (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer * outbuf);
+static void install_key_removal_signals (GObjectClass * gobject_class);
 
 static void
 gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
@@ -186,6 +189,8 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
   gobject_class->set_property = gst_e2ee_base_set_property;
   gobject_class->get_property = gst_e2ee_base_get_property;
   gobject_class->finalize = gst_e2ee_base_finalize;
+
+  install_key_removal_signals (gobject_class);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -518,6 +523,175 @@ gst_e2ee_base_change_state (GstElement * element, GstStateChange transition)
     release_key_provider (self);
 
   return ret;
+}
+
+/* ---- removing keys: the action signals ---- */
+
+/* A reference to the element's provider (NULL if none yet) and a copy of
+ * its participant id; drops the pending key property when @drop_pending
+ * says the removal covers the slot it was meant for. */
+static E2eeKeyProvider *
+provider_for_removal (GstE2eeBase * self, gchar ** participant_id,
+    gboolean (*drop_pending) (GstE2eeBase * self, gconstpointer data),
+    gconstpointer data)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *provider;
+  gboolean dropped = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  provider = priv->provider ? g_object_ref (priv->provider) : NULL;
+  if (participant_id != NULL)
+    *participant_id = g_strdup (priv->participant_id);
+  if (gst_e2ee_key_props_has_unapplied (&priv->key_props)
+      && drop_pending (self, data)) {
+    gst_e2ee_key_props_clear (&priv->key_props);
+    dropped = TRUE;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (dropped)
+    GST_INFO_OBJECT (self, "key property not yet applied: dropped");
+  return provider;
+}
+
+static gboolean
+pending_key_always (GstE2eeBase * self, gconstpointer data)
+{
+  return TRUE;
+}
+
+/* Call with the object lock held: the slot the pending key would go to
+ * (gst_e2ee_key_props_apply: key-index, slot 0 for -1) is @data's. */
+static gboolean
+pending_key_at_index (GstE2eeBase * self, gconstpointer data)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  guint ring_size = E2EE_DEFAULT_KEY_RING_SIZE;
+  guint pending = MAX (priv->key_index, 0);
+
+  if (priv->provider != NULL)
+    g_object_get (priv->provider, "key-ring-size", &ring_size, NULL);
+  return pending % ring_size == *(const guint *) data % ring_size;
+}
+
+/* Call with the object lock held. */
+static gboolean
+pending_key_of_participant (GstE2eeBase * self, gconstpointer data)
+{
+  return g_strcmp0 (GET_PRIV (self)->participant_id, data) == 0;
+}
+
+static void
+gst_e2ee_base_clear_keys (GstE2eeBase * self)
+{
+  E2eeKeyProvider *provider = provider_for_removal (self, NULL,
+      pending_key_always, NULL);
+  guint removed = 0;
+
+  if (provider != NULL)
+    removed = e2ee_key_provider_clear_keys (provider);
+  GST_INFO_OBJECT (self, "clear-keys: %u keys removed", removed);
+  g_clear_object (&provider);   /* not under the lock: see set_context */
+}
+
+static gboolean
+gst_e2ee_base_remove_key (GstE2eeBase * self, guint key_index)
+{
+  gchar *participant_id = NULL;
+  E2eeKeyProvider *provider = provider_for_removal (self, &participant_id,
+      pending_key_at_index, &key_index);
+  gboolean removed = FALSE;
+
+  if (provider != NULL)
+    removed = e2ee_key_provider_remove_key (provider, participant_id,
+        key_index);
+  GST_INFO_OBJECT (self, "remove-key %u of participant %s: %s", key_index,
+      GST_STR_NULL (participant_id), removed ? "removed" : "no key there");
+  g_free (participant_id);
+  g_clear_object (&provider);
+  return removed;
+}
+
+static gboolean
+gst_e2ee_base_remove_participant (GstE2eeBase * self,
+    const gchar * participant_id)
+{
+  E2eeKeyProvider *provider;
+  gboolean removed = FALSE;
+
+  if (participant_id == NULL) {
+    GST_WARNING_OBJECT (self, "remove-participant needs a participant id; "
+        "remove shared keys with remove-key or clear-keys");
+    return FALSE;
+  }
+  provider = provider_for_removal (self, NULL, pending_key_of_participant,
+      participant_id);
+  if (provider != NULL)
+    removed = e2ee_key_provider_remove_participant (provider,
+        participant_id);
+  GST_INFO_OBJECT (self, "remove-participant %s: %s", participant_id,
+      removed ? "key ring removed" : "no key ring");
+  g_clear_object (&provider);
+  return removed;
+}
+
+static void
+install_key_removal_signals (GObjectClass * gobject_class)
+{
+  GType type = G_TYPE_FROM_CLASS (gobject_class);
+
+  /**
+   * GstE2eeBase::remove-key:
+   * @element: the element
+   * @key_index: the key index (its slot: @key_index modulo the provider's
+   *   key-ring-size)
+   *
+   * Removes the key at @key_index from the ring the element uses (its
+   * #GstE2eeBase:participant-id's, or the shared ring) in its
+   * #E2eeKeyProvider, as e2ee_key_provider_remove_key() does: wiped at
+   * once; from the next frame on, every element of that provider drops
+   * frames that need it (state `missing-key`). A key property not yet
+   * applied to that slot is dropped too.
+   *
+   * Returns: %TRUE if the provider held a key there
+   */
+  g_signal_new_class_handler ("remove-key", type,
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_base_remove_key), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_UINT);
+
+  /**
+   * GstE2eeBase::remove-participant:
+   * @element: the element
+   * @participant_id: the participant that left
+   *
+   * Drops @participant_id's whole key ring from the element's
+   * #E2eeKeyProvider, as e2ee_key_provider_remove_participant() does: its
+   * keys are wiped at once and its frames dropped (state `missing-key`)
+   * until it gets a key again. Any participant, not only the element's
+   * own; never the shared ring.
+   *
+   * Returns: %TRUE if the participant had a key ring
+   */
+  g_signal_new_class_handler ("remove-participant", type,
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_base_remove_participant), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+
+  /**
+   * GstE2eeBase::clear-keys:
+   * @element: the element
+   *
+   * Removes every key of every ring from the element's #E2eeKeyProvider
+   * (e2ee_key_provider_clear_keys()), and a key property not yet applied:
+   * all wiped at once, and every element of that provider drops frames
+   * (state `missing-key`) until a key is set again.
+   */
+  g_signal_new_class_handler ("clear-keys", type,
+      G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_e2ee_base_clear_keys), NULL, NULL, NULL,
+      G_TYPE_NONE, 0);
 }
 
 /* ---- state messages (gste2eereport.c) ---- */

@@ -89,6 +89,30 @@
  * `ratchet-salt="b" conflicts with ratchet-salt="a", which e2eeencrypt0 set
  * on the key provider both elements share.`
  *
+ * ## Removing keys
+ *
+ * Three action signals, as srtpdec has `remove-key` and `clear-keys`,
+ * remove keys from the element's #E2eeKeyProvider, and so from every
+ * element sharing it. The keys are wiped at once (also their precomputed
+ * ratchet steps); from the next frame on, frames that need a removed key
+ * are dropped (GAP events, state `missing-key`), never decrypted with the
+ * old key:
+ *
+ * * `remove-key` (#guint key index, returns #gboolean): empties that slot
+ *   of the ring the element uses (#GstE2eeBase:participant-id's, or the
+ *   shared ring);
+ * * `remove-participant` (#gchararray participant id, returns #gboolean):
+ *   drops that participant's whole key ring; a media server calls it when
+ *   the participant leaves, so rooms that run for days keep only the rings
+ *   of those present;
+ * * `clear-keys`: drops every key of every ring, when the call ends.
+ *
+ * Each also drops a key property not yet applied to what it removes. From
+ * C: `g_signal_emit_by_name (dec, "remove-participant", "alice",
+ * &removed);`; from Python: `removed = dec.emit("remove-participant",
+ * "alice")`. Applications holding the provider call
+ * e2ee_key_provider_remove_participant() and its siblings directly.
+ *
  * ## Sharing the key provider
  *
  * Context type `e2ee.key-provider`, structure field `key-provider`: the
@@ -140,6 +164,11 @@
  *   provider's options (see Key provider options)
  * * `stats`: frames, bytes, dropped, failed, passed-through and
  *   per-state frame counts
+ *
+ * ## Action signals
+ *
+ * `remove-key`, `remove-participant` and `clear-keys` (see "Removing
+ * keys"), all from #GstE2eeBase.
  *
  * ## Example pipelines
  *

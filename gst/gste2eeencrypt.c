@@ -99,6 +99,27 @@
  * silent winner. Set an option on one element of the pipeline, or the
  * same value on all.
  *
+ * ## Removing keys
+ *
+ * Three action signals, as srtpdec has `remove-key` and `clear-keys`,
+ * remove keys from the element's #E2eeKeyProvider, and so from every
+ * element sharing it. The keys are wiped at once (also their precomputed
+ * ratchet steps); from the next frame on, an encryptor whose key is gone
+ * drops its frames (GAP events, state `missing-key`) rather than sending
+ * anything, until a key is set again:
+ *
+ * * `remove-key` (#guint key index, returns #gboolean): empties that slot
+ *   of the ring the element uses (#GstE2eeBase:participant-id's, or the
+ *   shared ring);
+ * * `remove-participant` (#gchararray participant id, returns #gboolean):
+ *   drops that participant's whole key ring, when it leaves the room;
+ * * `clear-keys`: drops every key of every ring, when the call ends.
+ *
+ * Each also drops a key property not yet applied to what it removes. From
+ * C: `g_signal_emit_by_name (enc, "clear-keys");`; from Python:
+ * `removed = enc.emit("remove-key", 5)`. Applications holding the
+ * provider call e2ee_key_provider_remove_key() and its siblings directly.
+ *
  * ## Sharing the key provider
  *
  * Without a `key-provider`, the element looks for one in NULL->READY
@@ -155,6 +176,11 @@
  *   provider's options (see Key provider options)
  * * `stats`: frames, bytes, dropped, failed, passed-through and
  *   per-state frame counts
+ *
+ * ## Action signals
+ *
+ * `remove-key`, `remove-participant` and `clear-keys` (see "Removing
+ * keys"), all from #GstE2eeBase.
  *
  * ## Example pipelines
  *

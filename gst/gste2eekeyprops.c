@@ -147,6 +147,7 @@ gst_e2ee_key_props_set_property (GstE2eeKeyProps * props,
   GST_OBJECT_LOCK (element);
   if (running)
     clear_values (props);
+  props->applied = FALSE;
   switch (prop) {
     case GST_E2EE_KEY_PROP_PASSPHRASE:
       g_clear_pointer (&props->passphrase, g_bytes_unref);
@@ -275,6 +276,10 @@ gst_e2ee_key_props_load (GstE2eeKeyProps * props, GstElement * element,
   gchar *path = NULL;
 
   GST_OBJECT_LOCK (element);
+  if (props->applied) {
+    GST_OBJECT_UNLOCK (element);
+    return TRUE;
+  }
   prop = key_prop_set (props, &second);
   if (prop == GST_E2EE_KEY_PROP_PASSPHRASE)
     material = g_bytes_ref (props->passphrase);
@@ -364,6 +369,9 @@ gst_e2ee_key_props_apply (GstE2eeKeyProps * props, GstElement * element,
   g_bytes_unref (material);
 
   if (ok) {
+    GST_OBJECT_LOCK (element);
+    props->applied = TRUE;
+    GST_OBJECT_UNLOCK (element);
     GST_INFO_OBJECT (element, "%s set in %s%s%s at index %u%s",
         kind == GST_E2EE_PENDING_KEY_PASSPHRASE ? "passphrase key" : "key",
         shared || participant_id == NULL ? "the shared ring" :
@@ -385,10 +393,20 @@ gst_e2ee_key_props_apply (GstE2eeKeyProps * props, GstElement * element,
   return FALSE;
 }
 
+gboolean
+gst_e2ee_key_props_has_unapplied (GstE2eeKeyProps * props)
+{
+  GstE2eeKeyProp second;
+
+  return props->pending != NULL || (!props->applied &&
+      key_prop_set (props, &second) != GST_E2EE_N_KEY_PROPS);
+}
+
 void
 gst_e2ee_key_props_clear (GstE2eeKeyProps * props)
 {
   clear_values (props);
   g_clear_pointer (&props->pending, g_bytes_unref);
   props->kind = GST_E2EE_PENDING_KEY_NONE;
+  props->applied = FALSE;
 }

@@ -52,6 +52,11 @@ typedef struct
    * provider. */
   GstE2eePendingKeyKind kind;
   GBytes *pending;
+
+  /* The key of the properties as they are went into a provider: a start
+   * after a stop does not put it in again (it may have been ratcheted or
+   * removed since). Setting a key property clears it. */
+  gboolean applied;
 } GstE2eeKeyProps;
 
 /* Installs the key properties on @klass as @first_id to @first_id +
@@ -69,8 +74,9 @@ void gst_e2ee_key_props_set_property (GstE2eeKeyProps * props,
     GstElement * element, guint prop, const GValue * value,
     gboolean running);
 
-/* Reads the key property that is set into the pending key: the passphrase
- * or key as it is, a file's contents (opened without blocking). In
+/* Reads the key property that is set into the pending key, unless its key
+ * was applied already: the passphrase or key as it is, a file's contents
+ * (opened without blocking). In
  * NULL->READY (@running FALSE) a file that cannot be read, or more than
  * one key property set, posts an error and returns FALSE: fail the state
  * change. When a property is set on a running element (@running TRUE),
@@ -91,7 +97,14 @@ gboolean gst_e2ee_key_props_apply (GstE2eeKeyProps * props,
     GstElement * element, E2eeKeyProvider * provider,
     const gchar * participant_id, gint key_index, gboolean running);
 
-/* Wipes everything (finalize). */
+/* Whether a key property is set whose key is not in a provider yet (read
+ * or not): what removing keys must drop too. Call with the object lock. */
+G_GNUC_INTERNAL
+gboolean gst_e2ee_key_props_has_unapplied (GstE2eeKeyProps * props);
+
+/* Wipes everything: the properties and the key read (finalize, and a
+ * removal that covers the key). Call with the object lock, or in
+ * finalize. */
 G_GNUC_INTERNAL
 void gst_e2ee_key_props_clear (GstE2eeKeyProps * props);
 

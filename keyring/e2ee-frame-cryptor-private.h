@@ -27,4 +27,9 @@ G_BEGIN_DECLS
 void e2ee_frame_cryptor_pin_iv_for_testing (E2eeFrameCryptor * cryptor,
     guint32 ssrc, guint32 rtp_timestamp, guint32 send_count);
 
+/* How many of the cryptor's cached key entries hold AES-GCM contexts bound
+ * to a key: tests check that removing a key frees them at once. */
+guint e2ee_frame_cryptor_count_bound_keys_for_testing (E2eeFrameCryptor *
+    cryptor);
+
 G_END_DECLS

@@ -66,6 +66,12 @@
  * the AES-GCM context of each key index stays bound, and
  * options and keys are looked up again only after the provider's serial
  * changed.
+ *
+ * A key removed from the provider is never used again: the removal moves
+ * the serial, so the next frame looks its key up again and finds the slot
+ * empty (%E2EE_ERROR_MISSING_KEY), and the contexts bound to the removed
+ * key are freed (which wipes their AES key schedule) by the removal
+ * itself, waiting for a frame in flight, rather than on the next frame.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -96,6 +102,8 @@ G_STATIC_ASSERT (E2EE_IV_LENGTH == E2EE_FRAME_IV_LENGTH);
 #define N_KEY_INDICES 256
 #define ENCRYPT_KEY_ENTRY N_KEY_INDICES
 #define N_KEY_ENTRIES (N_KEY_INDICES + 1)
+#define BITS_PER_WORD (GLIB_SIZEOF_LONG * 8)
+#define N_BOUND_WORDS ((N_KEY_ENTRIES + BITS_PER_WORD - 1) / BITS_PER_WORD)
 
 #define SHA256_LENGTH 32
 
@@ -167,6 +175,7 @@ struct _E2eeFrameCryptor
   gboolean ring_has_key;
 
   KeyEntry keys[N_KEY_ENTRIES];
+  gulong bound[N_BOUND_WORDS];  /* one bit per entry whose aead is bound */
   E2eeAead ratchet_aead;        /* bound only while trying the window */
 
   E2eeIvGenerator iv;
@@ -203,13 +212,28 @@ static const guint8 known_sif_payload_hashes[][SHA256_LENGTH] = {
 
 /* Key cache */
 
+/* The bound[] bits: which entries hold contexts, so that a removal's
+ * sweep (forget_removed_keys) looks at a few entries, not all 257. */
 static void
-key_entry_forget (KeyEntry * entry)
+mark_bound (E2eeFrameCryptor * self, const KeyEntry * entry, gboolean bound)
+{
+  guint i = entry - self->keys;
+  gulong bit = 1UL << (i % BITS_PER_WORD);
+
+  if (bound)
+    self->bound[i / BITS_PER_WORD] |= bit;
+  else
+    self->bound[i / BITS_PER_WORD] &= ~bit;
+}
+
+static void
+key_entry_forget (E2eeFrameCryptor * self, KeyEntry * entry)
 {
   /* Clearing frees the contexts, which wipes the expanded key schedule,
    * and drops our reference on a key that may have been replaced. */
-  if (entry->aead.key != NULL)
+  if (entry->aead.seal_ctx != NULL || entry->aead.key != NULL)
     e2ee_aead_clear (&entry->aead);
+  mark_bound (self, entry, FALSE);
   entry->looked_up = FALSE;
 }
 
@@ -219,7 +243,33 @@ forget_all_keys (E2eeFrameCryptor * self)
   guint i;
 
   for (i = 0; i < N_KEY_ENTRIES; i++)
-    key_entry_forget (&self->keys[i]);
+    key_entry_forget (self, &self->keys[i]);
+}
+
+/* The provider's E2eeKeysRemovedFunc: keys were removed while some
+ * E2eeAead was bound to them. Frees our contexts of revoked keys; the
+ * entry is looked up again (and found missing) on the next frame. Runs on
+ * the removing thread, after a frame in flight. */
+static void
+forget_removed_keys (gpointer data)
+{
+  E2eeFrameCryptor *self = data;
+  guint word;
+
+  g_mutex_lock (&self->lock);
+  for (word = 0; word < N_BOUND_WORDS; word++) {
+    gint bit = -1;
+
+    /* key_entry_forget clears bits of this word as it goes; the scan
+     * continues after the current one. */
+    while ((bit = g_bit_nth_lsf (self->bound[word], bit)) >= 0) {
+      KeyEntry *entry = &self->keys[word * BITS_PER_WORD + bit];
+
+      if (entry->aead.key != NULL && e2ee_key_is_revoked (entry->aead.key))
+        key_entry_forget (self, entry);
+    }
+  }
+  g_mutex_unlock (&self->lock);
 }
 
 /* Entries from an older serial may hold keys the application replaced:
@@ -231,7 +281,7 @@ forget_stale_keys (E2eeFrameCryptor * self)
 
   for (i = 0; i < N_KEY_ENTRIES; i++) {
     if (self->keys[i].looked_up && self->keys[i].serial != self->synced_serial)
-      key_entry_forget (&self->keys[i]);
+      key_entry_forget (self, &self->keys[i]);
   }
 }
 
@@ -251,6 +301,28 @@ sync_with_provider (E2eeFrameCryptor * self)
   forget_stale_keys (self);
 }
 
+/* Binds @entry to @key. A key removed between the lookup and now counts
+ * as missing, as it would had the frame come a moment later. */
+static gboolean
+bind_entry (E2eeFrameCryptor * self, KeyEntry * entry, E2eeKey * key,
+    GError ** error)
+{
+  GError *bind_error = NULL;
+
+  if (e2ee_aead_bind (&entry->aead, key, &bind_error)) {
+    mark_bound (self, entry, TRUE);
+    return TRUE;
+  }
+  key_entry_forget (self, entry);
+  if (g_error_matches (bind_error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY)) {
+    g_error_free (bind_error);
+    entry->result = E2EE_KEY_LOOKUP_MISSING;
+    return TRUE;
+  }
+  g_propagate_error (error, bind_error);
+  return FALSE;
+}
+
 /* The cache entry for @key_index (-1: the ring's current index). Returns
  * NULL only if binding the cipher failed. */
 static KeyEntry *
@@ -268,15 +340,14 @@ lookup_key (E2eeFrameCryptor * self, guint entry_index, gint key_index,
       self->participant_id, key_index, check_validity, &entry->used_index,
       &entry->result);
   if (key != NULL) {
-    bound = e2ee_aead_bind (&entry->aead, key, error);
+    bound = bind_entry (self, entry, key, error);
     e2ee_key_unref (key);
   } else if (entry->aead.key != NULL) {
     e2ee_aead_clear (&entry->aead);
+    mark_bound (self, entry, FALSE);
   }
-  if (!bound) {
-    key_entry_forget (entry);
+  if (!bound)
     return NULL;
-  }
   entry->looked_up = TRUE;
   entry->serial = self->synced_serial;
   return entry;
@@ -816,6 +887,7 @@ e2ee_frame_cryptor_constructed (GObject * object)
     self->provider = e2ee_key_provider_new ();
   }
   e2ee_iv_generator_init (&self->iv, self->provider);
+  e2ee_key_provider_watch_removals (self->provider, forget_removed_keys, self);
 }
 
 static void
@@ -824,6 +896,8 @@ e2ee_frame_cryptor_finalize (GObject * object)
   E2eeFrameCryptor *self = E2EE_FRAME_CRYPTOR (object);
   guint i;
 
+  /* First: a removal sweeping its watchers may be using us right now. */
+  e2ee_key_provider_unwatch_removals (self->provider, self);
   for (i = 0; i < N_KEY_ENTRIES; i++)
     e2ee_aead_clear (&self->keys[i].aead);
   e2ee_aead_clear (&self->ratchet_aead);
@@ -1045,7 +1119,7 @@ e2ee_frame_cryptor_set_key_index (E2eeFrameCryptor * cryptor, gint key_index)
   g_mutex_lock (&cryptor->lock);
   if (cryptor->key_index != key_index) {
     cryptor->key_index = key_index;
-    key_entry_forget (&cryptor->keys[ENCRYPT_KEY_ENTRY]);
+    key_entry_forget (cryptor, &cryptor->keys[ENCRYPT_KEY_ENTRY]);
   }
   g_mutex_unlock (&cryptor->lock);
 }
@@ -1297,4 +1371,20 @@ e2ee_frame_cryptor_pin_iv_for_testing (E2eeFrameCryptor * cryptor,
   g_mutex_lock (&cryptor->lock);
   e2ee_iv_generator_pin (&cryptor->iv, ssrc, rtp_timestamp, send_count);
   g_mutex_unlock (&cryptor->lock);
+}
+
+guint
+e2ee_frame_cryptor_count_bound_keys_for_testing (E2eeFrameCryptor * cryptor)
+{
+  guint i, n = 0;
+
+  g_return_val_if_fail (E2EE_IS_FRAME_CRYPTOR (cryptor), 0);
+
+  /* The entries themselves, not the bound[] bits: a bit missing would
+   * leave an entry the sweep never sees, and this count would show it. */
+  g_mutex_lock (&cryptor->lock);
+  for (i = 0; i < N_KEY_ENTRIES; i++)
+    n += cryptor->keys[i].aead.key != NULL;
+  g_mutex_unlock (&cryptor->lock);
+  return n;
 }

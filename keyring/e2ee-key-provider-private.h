@@ -79,6 +79,20 @@ gboolean e2ee_key_provider_adopt_ratcheted_key (E2eeKeyProvider * provider,
     const gchar * participant_id, guint key_index, E2eeKey * base,
     E2eeKey * ratcheted);
 
+/* Called after keys were removed while an E2eeAead was bound to one of
+ * them: a frame cryptor unbinds its cached contexts of revoked keys (the
+ * AES key schedule lives in them). Runs on the removing thread with the
+ * provider's watcher lock held: it may take the watcher's own lock but
+ * must not call back into watch/unwatch. */
+typedef void (*E2eeKeysRemovedFunc) (gpointer user_data);
+
+/* Registers @user_data (one registration per pointer); unwatch before
+ * @user_data goes: it waits for a notification in progress. */
+void e2ee_key_provider_watch_removals (E2eeKeyProvider * provider,
+    E2eeKeysRemovedFunc func, gpointer user_data);
+void e2ee_key_provider_unwatch_removals (E2eeKeyProvider * provider,
+    gpointer user_data);
+
 /* Relays a frame cryptor's state change as the provider's "state-changed"
  * signal. Call without holding any lock. */
 void e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,

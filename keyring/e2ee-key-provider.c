@@ -38,6 +38,16 @@
  * properties' keys so unless #E2eeKeyProvider:element-keys-exportable is
  * %TRUE; keys an application sets are exportable unless it says otherwise.
  *
+ * Keys leave as they came: e2ee_key_provider_remove_key() empties one slot,
+ * e2ee_key_provider_remove_participant() drops a participant's whole ring
+ * when it leaves the room, and e2ee_key_provider_clear_keys() drops every
+ * ring when the call ends (LiveKit's guide: "clear keys from memory when no
+ * longer needed"). A removed key is wiped at once, with the ratchet steps
+ * precomputed from it, even while a frame cryptor or a ratchet job still
+ * holds it; from the next frame on, a frame that needs it gets
+ * %E2EE_ERROR_MISSING_KEY (state %E2EE_STATE_MISSING_KEY), never the old
+ * key, and nothing puts it back.
+ *
  * #E2eeKeyProvider:key-ring-size, #E2eeKeyProvider:ratchet-salt and
  * #E2eeKeyProvider:key-size describe how the keys already stored were made,
  * so they can only change while the provider holds no key: a change after
@@ -139,6 +149,12 @@ struct _E2eeKeyProvider
   GThreadPool *ratchet_pool;    /* 1 thread, created on first need */
 
   gint finalizing;             /* atomic: queued precomputations stop */
+
+  /* Told when removed keys were bound to AES-GCM contexts (frame
+   * cryptors: their cached contexts). Guarded by watchers_lock, which is
+   * taken before a watcher's own lock and never under self->lock. */
+  GMutex watchers_lock;
+  GHashTable *removal_watchers; /* user_data -> E2eeKeysRemovedFunc */
 };
 
 G_DEFINE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, G_TYPE_OBJECT);
@@ -492,6 +508,8 @@ e2ee_key_provider_finalize (GObject * object)
 
   g_clear_pointer (&self->shared_ring, e2ee_key_ring_free);
   g_hash_table_unref (self->participant_rings);
+  g_hash_table_unref (self->removal_watchers);
+  g_mutex_clear (&self->watchers_lock);
   e2ee_stream_ids_clear (&self->stream_ids);
   g_clear_pointer (&self->sif_trailer, g_bytes_unref);
   g_free (self->ratchet_salt);
@@ -709,6 +727,8 @@ e2ee_key_provider_init (E2eeKeyProvider * self)
   self->element_keys_exportable = DEFAULT_ELEMENT_KEYS_EXPORTABLE;
   self->participant_rings = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) e2ee_key_ring_free);
+  g_mutex_init (&self->watchers_lock);
+  self->removal_watchers = g_hash_table_new (NULL, NULL);
   e2ee_stream_ids_init (&self->stream_ids);
 }
 
@@ -1017,7 +1037,13 @@ replace_if_unchanged (E2eeKeyProvider * self, const gchar * participant_id,
   g_mutex_lock (&self->lock);
   ring = find_ring_locked (self, participant_id);
   slot = ring ? e2ee_key_ring_peek_slot (ring, key_index) : NULL;
-  if (slot != NULL && slot->key == base) {
+  /* Why a ratchet (a decryptor adopting a step, or ratchet_key) cannot put
+   * back a key that was removed while it derived: the slot must still hold
+   * @base, which the caller holds a reference on, so its address cannot
+   * have been reused (the identity is a generation that cannot wrap); a
+   * removal empties the slot, and a key set there since is another key.
+   * A revoked step is refused besides. */
+  if (slot != NULL && slot->key == base && !e2ee_key_is_revoked (ratcheted)) {
     old = slot_replace_locked (self, slot, e2ee_key_ref (ratcheted));
     replaced = TRUE;
   }
@@ -1100,6 +1126,12 @@ e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
   g_debug ("Key ratcheted for participant %s at index %u",
       participant_id ? participant_id : "(shared)", key_index);
   material = e2ee_key_export_material (ratcheted);
+  if (material == NULL) {
+    /* Removed right after it landed. */
+    e2ee_key_unref (ratcheted);
+    set_missing_key_error (error, participant_id, key_index);
+    return NULL;
+  }
   schedule_ratchet_precompute (provider, ratcheted);
   e2ee_key_unref (ratcheted);
 
@@ -1148,6 +1180,8 @@ e2ee_key_provider_export_key (E2eeKeyProvider * provider,
   }
   material = e2ee_key_export_material (key);
   e2ee_key_unref (key);
+  if (material == NULL)         /* removed meanwhile */
+    set_missing_key_error (error, participant_id, key_index);
   return material;
 }
 
@@ -1290,6 +1324,214 @@ e2ee_key_provider_set_sif_trailer (E2eeKeyProvider * provider,
   g_mutex_unlock (&provider->lock);
   g_object_notify_by_pspec (G_OBJECT (provider),
       properties[PROP_SIF_TRAILER]);
+}
+
+/* Removing keys */
+
+/* Moves the keys of @ring into @keys, keeping the counts right. */
+static void
+take_ring_keys_locked (E2eeKeyProvider * self, E2eeKeyRing * ring,
+    GPtrArray * keys)
+{
+  guint n_failing;
+
+  self->n_keys -= e2ee_key_ring_take_keys (ring, keys, &n_failing);
+  g_atomic_int_add (&self->n_failing_slots, -(gint) n_failing);
+}
+
+static void
+notify_removal_watchers (E2eeKeyProvider * self)
+{
+  GHashTableIter iter;
+  gpointer data, func;
+
+  g_mutex_lock (&self->watchers_lock);
+  g_hash_table_iter_init (&iter, self->removal_watchers);
+  while (g_hash_table_iter_next (&iter, &data, &func))
+    ((E2eeKeysRemovedFunc) func) (data);
+  g_mutex_unlock (&self->watchers_lock);
+}
+
+/* Wipes the @keys that were just taken out of their slots (under the lock,
+ * with the serial bumped, so no lookup finds them any more) and drops
+ * them. Called with no lock held: revoking waits for a reader of a
+ * secret, and a watcher takes its frame cryptor's lock, which a frame
+ * holds while it looks keys up. */
+static void
+wipe_removed_keys (E2eeKeyProvider * self, GPtrArray * keys)
+{
+  gboolean bound = FALSE;
+  guint i;
+
+  for (i = 0; i < keys->len; i++)
+    bound |= e2ee_key_revoke (g_ptr_array_index (keys, i));
+  /* Contexts bound to them hold the AES key schedule: have them let go
+   * now rather than on their next frame (which would not use them: the
+   * serial moved). */
+  if (bound)
+    notify_removal_watchers (self);
+  g_ptr_array_unref (keys);
+}
+
+static GPtrArray *
+new_key_array (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) e2ee_key_unref);
+}
+
+/**
+ * e2ee_key_provider_remove_key:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ *   (as for e2ee_key_provider_set_key(): any participant while
+ *   #E2eeKeyProvider:shared-key is %TRUE)
+ * @key_index: the key index; slot @key_index modulo
+ *   #E2eeKeyProvider:key-ring-size is emptied
+ *
+ * Removes the key at @key_index and wipes its material at once, with every
+ * ratchet step precomputed from it, even while frame cryptors or a ratchet
+ * job still hold it. From the next frame on, encryptors and decryptors that
+ * need that slot get %E2EE_ERROR_MISSING_KEY (state
+ * %E2EE_STATE_MISSING_KEY) and drop the frame, until a key is set there
+ * again; a ratchet in flight for the removed key cannot put it back. The
+ * slot's failure count is reset; the ring's current index stays as it is.
+ *
+ * Returns: %TRUE if the slot held a key
+ */
+gboolean
+e2ee_key_provider_remove_key (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index)
+{
+  GPtrArray *keys;
+  E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
+  gboolean removed;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+
+  keys = new_key_array ();
+  g_mutex_lock (&provider->lock);
+  ring = find_ring_locked (provider, participant_id);
+  slot = ring ? e2ee_key_ring_peek_slot (ring, key_index) : NULL;
+  if (slot != NULL && slot->key != NULL) {
+    g_ptr_array_add (keys, g_steal_pointer (&slot->key));
+    provider->n_keys--;
+    slot_reset_failures_locked (provider, slot);
+    bump_serial (provider);
+  }
+  g_mutex_unlock (&provider->lock);
+
+  removed = keys->len > 0;
+  if (removed)
+    g_debug ("Key removed for participant %s at index %u",
+        participant_id ? participant_id : "(shared)", key_index);
+  wipe_removed_keys (provider, keys);
+  return removed;
+}
+
+/**
+ * e2ee_key_provider_remove_participant:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: the participant that left
+ *
+ * Drops @participant_id's own key ring: every key in it is wiped at once
+ * (as by e2ee_key_provider_remove_key()), and its current index and
+ * failure counts are forgotten. Frames of that participant then get
+ * %E2EE_ERROR_MISSING_KEY until it gets a key again, in a new ring. Call it
+ * when a participant leaves, so that a server hosting rooms for days does
+ * not keep every ring it ever made.
+ *
+ * The shared ring is never touched, also while #E2eeKeyProvider:shared-key
+ * is %TRUE (then participants have no ring of their own, and this removes
+ * only a ring left from before shared-key was set): remove shared keys
+ * with e2ee_key_provider_remove_key() and a %NULL participant, or
+ * e2ee_key_provider_clear_keys().
+ *
+ * Returns: %TRUE if @participant_id had a ring
+ */
+gboolean
+e2ee_key_provider_remove_participant (E2eeKeyProvider * provider,
+    const gchar * participant_id)
+{
+  E2eeKeyRing *ring = NULL;
+  gpointer id = NULL, value = NULL;
+  GPtrArray *keys;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (participant_id != NULL, FALSE);
+
+  keys = new_key_array ();
+  g_mutex_lock (&provider->lock);
+  if (g_hash_table_steal_extended (provider->participant_rings,
+          participant_id, &id, &value)) {
+    ring = value;
+    take_ring_keys_locked (provider, ring, keys);
+    bump_serial (provider);
+  }
+  g_mutex_unlock (&provider->lock);
+
+  if (ring == NULL) {
+    g_ptr_array_unref (keys);
+    return FALSE;
+  }
+  g_debug ("Key ring of participant %s removed (%u keys)", participant_id,
+      keys->len);
+  wipe_removed_keys (provider, keys);
+  e2ee_key_ring_free (ring);
+  g_free (id);
+  return TRUE;
+}
+
+/**
+ * e2ee_key_provider_clear_keys:
+ * @provider: an #E2eeKeyProvider
+ *
+ * Removes every key of every ring, the shared one and each participant's,
+ * wiping them at once (as e2ee_key_provider_remove_key() does), and drops
+ * the rings with their current indices and failure counts: the provider
+ * is back to holding no key, so #E2eeKeyProvider:key-ring-size,
+ * #E2eeKeyProvider:ratchet-salt and #E2eeKeyProvider:key-size can change
+ * again. Options and the SIF trailer stay. Call it when a call ends.
+ *
+ * Returns: the number of keys removed
+ */
+guint
+e2ee_key_provider_clear_keys (E2eeKeyProvider * provider)
+{
+  GHashTable *rings;
+  E2eeKeyRing *shared;
+  GHashTableIter iter;
+  gpointer ring;
+  GPtrArray *keys;
+  guint n, n_failing;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
+
+  /* The rings leave the provider under the lock; their keys are collected
+   * after it, where no other thread can reach them any more. */
+  g_mutex_lock (&provider->lock);
+  shared = g_steal_pointer (&provider->shared_ring);
+  rings = provider->participant_rings;
+  provider->participant_rings = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, (GDestroyNotify) e2ee_key_ring_free);
+  provider->n_keys = 0;
+  g_atomic_int_set (&provider->n_failing_slots, 0);
+  bump_serial (provider);
+  g_mutex_unlock (&provider->lock);
+
+  keys = new_key_array ();
+  if (shared != NULL)
+    e2ee_key_ring_take_keys (shared, keys, &n_failing);
+  g_hash_table_iter_init (&iter, rings);
+  while (g_hash_table_iter_next (&iter, NULL, &ring))
+    e2ee_key_ring_take_keys (ring, keys, &n_failing);
+  n = keys->len;
+
+  g_debug ("All keys removed (%u)", n);
+  wipe_removed_keys (provider, keys);
+  g_clear_pointer (&shared, e2ee_key_ring_free);
+  g_hash_table_unref (rings);
+  return n;
 }
 
 /* Private API (e2ee-key-provider-private.h) */
@@ -1513,4 +1755,28 @@ e2ee_key_provider_next_data_packet_iv (E2eeKeyProvider * provider,
   g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
 
   e2ee_stream_ids_next_data_packet_iv (&provider->stream_ids, iv);
+}
+
+void
+e2ee_key_provider_watch_removals (E2eeKeyProvider * provider,
+    E2eeKeysRemovedFunc func, gpointer user_data)
+{
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+  g_return_if_fail (func != NULL && user_data != NULL);
+
+  g_mutex_lock (&provider->watchers_lock);
+  g_hash_table_insert (provider->removal_watchers, user_data, func);
+  g_mutex_unlock (&provider->watchers_lock);
+}
+
+void
+e2ee_key_provider_unwatch_removals (E2eeKeyProvider * provider,
+    gpointer user_data)
+{
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+
+  /* Waits for a notification in progress, which may be using @user_data. */
+  g_mutex_lock (&provider->watchers_lock);
+  g_hash_table_remove (provider->removal_watchers, user_data);
+  g_mutex_unlock (&provider->watchers_lock);
 }

@@ -172,6 +172,29 @@ void e2ee_key_provider_set_sif_trailer          (E2eeKeyProvider * provider,
                                                  const guint8 * trailer,
                                                  gsize trailer_len);
 
+/* ---- Removing keys ----
+ *
+ * Each wipes the removed keys at once (with their precomputed ratchet
+ * steps), whoever still holds them; from the next frame on, frames that
+ * need them get MISSING_KEY. */
+
+/* Empties slot @key_index (modulo the ring size) of the ring @participant_id
+ * names (as set_key does). TRUE if it held a key. */
+E2EE_API
+gboolean e2ee_key_provider_remove_key           (E2eeKeyProvider * provider,
+                                                 const gchar * participant_id,
+                                                 guint key_index);
+
+/* Drops @participant_id's own ring (never the shared one). TRUE if it had
+ * one. */
+E2EE_API
+gboolean e2ee_key_provider_remove_participant   (E2eeKeyProvider * provider,
+                                                 const gchar * participant_id);
+
+/* Drops every ring; returns how many keys were removed. */
+E2EE_API
+guint e2ee_key_provider_clear_keys              (E2eeKeyProvider * provider);
+
 /* ---- Data packets (LiveKit's EncryptedPacket) ---- */
 
 /* Encrypts @data_len bytes of @data with the ring's current key. TRUE:

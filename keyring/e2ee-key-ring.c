@@ -73,3 +73,24 @@ e2ee_key_ring_ref_keys (E2eeKeyRing * ring, GPtrArray * keys)
     if (ring->slots[i].key != NULL)
       g_ptr_array_add (keys, e2ee_key_ref (ring->slots[i].key));
 }
+
+guint
+e2ee_key_ring_take_keys (E2eeKeyRing * ring, GPtrArray * keys,
+    guint * n_failing)
+{
+  guint i, n_keys = 0;
+
+  *n_failing = 0;
+  for (i = 0; i < ring->n_slots; i++) {
+    E2eeKeySlot *slot = &ring->slots[i];
+
+    if (slot->key != NULL) {
+      g_ptr_array_add (keys, g_steal_pointer (&slot->key));
+      n_keys++;
+    }
+    if (slot->failures > 0)
+      (*n_failing)++;
+    slot->failures = 0;
+  }
+  return n_keys;
+}

@@ -53,4 +53,10 @@ E2eeKeySlot *e2ee_key_ring_ensure_slot (E2eeKeyRing * ring,
 /* Adds a new reference to each key of @ring to @keys. */
 void e2ee_key_ring_ref_keys (E2eeKeyRing * ring, GPtrArray * keys);
 
+/* Moves every key of @ring into @keys (each with the ring's reference),
+ * leaving the slots empty, and clears their failure counts. Returns how
+ * many keys moved; *@n_failing receives how many slots had failures. */
+guint e2ee_key_ring_take_keys (E2eeKeyRing * ring, GPtrArray * keys,
+    guint * n_failing);
+
 G_END_DECLS

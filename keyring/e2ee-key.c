@@ -17,7 +17,17 @@
  * (about 1.2 KiB of heap each; 11 of the 15.7 MiB of heap that 10,000
  * participants cost with one template context per key). Binding sets the
  * key into contexts the E2eeAead keeps (0.7 us each, measured, against
- * 0.5 us for copying a template); each frame then only sets its IV. */
+ * 0.5 us for copying a template); each frame then only sets its IV.
+ *
+ * Removing a key from a provider revokes it (e2ee_key_revoke): its secret
+ * is wiped and its slot returned to the arena at once, whoever still holds
+ * a reference, and so are the ratchet steps cached behind it. Every read
+ * of a secret (binding a context, a ratchet step, an export) therefore
+ * takes secret_lock for reading and finds a revoked key's secret gone;
+ * revoking takes it for writing, so it waits for a read in progress and
+ * no read starts on a slot that is being wiped or handed to another key.
+ * The reads are short: a ratchet step copies the material out under the
+ * lock and derives from the copy. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -45,13 +55,21 @@ struct _E2eeKey
   gsize material_len;
 
   /* Ratchet cache, guarded by ratchet_lock: the key one ratchet step ahead
-   * (owned), and whether a thread is deriving it right now. */
+   * (owned), whether a thread is deriving it right now, and whether the key
+   * was revoked (then nothing is cached behind it any more). */
   E2eeKey *next;
   gboolean next_in_progress;
+  gboolean revoked;
+
+  gint n_bound;                 /* atomic: E2eeAeads bound to this key */
 };
 
 static GMutex ratchet_lock;
 static GCond ratchet_cond;
+
+/* Guards every key's @secret pointer and bytes against revocation (see
+ * the top of this file). */
+static GRWLock secret_lock;
 
 void
 e2ee_ensure_sodium (void)
@@ -183,25 +201,65 @@ e2ee_key_unref (E2eeKey * key)
   }
 }
 
-E2eeKey *
-e2ee_key_ratchet (const E2eeKey * key, GError ** error)
+static void
+set_revoked_error (GError ** error)
 {
-  guint8 *material;
-  E2eeKey *ratcheted = NULL;
+  g_set_error_literal (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY,
+      "The key was removed");
+}
 
-  g_return_val_if_fail (key != NULL, NULL);
+/* A copy of @key's material in the secure-memory arena, or NULL (revoked:
+ * @error set to MISSING_KEY; or out of secure memory). */
+static guint8 *
+copy_material (const E2eeKey * key, GError ** error)
+{
+  guint8 *copy = e2ee_secure_memory_alloc (key->material_len);
+  gboolean revoked;
 
-  material = e2ee_secure_memory_alloc (RATCHET_MATERIAL_LENGTH);
-  if (material == NULL) {
+  if (copy == NULL) {
     g_set_error_literal (error, E2EE_ERROR, E2EE_ERROR_INTERNAL,
         "Out of secure memory for key material");
     return NULL;
   }
-  if (derive (key->kdf, key->secret, key->material_len, key->salt, material,
+  g_rw_lock_reader_lock (&secret_lock);
+  revoked = key->secret == NULL;
+  if (!revoked)
+    memcpy (copy, key->secret, key->material_len);
+  g_rw_lock_reader_unlock (&secret_lock);
+  if (revoked) {
+    e2ee_secure_memory_free (copy);
+    set_revoked_error (error);
+    return NULL;
+  }
+  return copy;
+}
+
+E2eeKey *
+e2ee_key_ratchet (const E2eeKey * key, GError ** error)
+{
+  guint8 *base, *material;
+  E2eeKey *ratcheted = NULL;
+
+  g_return_val_if_fail (key != NULL, NULL);
+
+  /* The derivation (PBKDF2: tens of milliseconds) reads a copy, so that
+   * revoking @key meanwhile need not wait for it. */
+  base = copy_material (key, error);
+  if (base == NULL)
+    return NULL;
+  material = e2ee_secure_memory_alloc (RATCHET_MATERIAL_LENGTH);
+  if (material == NULL) {
+    e2ee_secure_memory_free (base);
+    g_set_error_literal (error, E2EE_ERROR, E2EE_ERROR_INTERNAL,
+        "Out of secure memory for key material");
+    return NULL;
+  }
+  if (derive (key->kdf, base, key->material_len, key->salt, material,
           RATCHET_MATERIAL_LENGTH, error))
     ratcheted = e2ee_key_new (material, RATCHET_MATERIAL_LENGTH, key->kdf,
         key->salt, key->key_bits, error);
   e2ee_secure_memory_free (material);
+  e2ee_secure_memory_free (base);
   return ratcheted;
 }
 
@@ -209,12 +267,18 @@ E2eeKey *
 e2ee_key_ratchet_cached (E2eeKey * key, GError ** error)
 {
   E2eeKey *next;
+  gboolean revoked;
 
   g_return_val_if_fail (key != NULL, NULL);
 
   g_mutex_lock (&ratchet_lock);
-  while (key->next == NULL && key->next_in_progress)
+  while (key->next == NULL && key->next_in_progress && !key->revoked)
     g_cond_wait (&ratchet_cond, &ratchet_lock);
+  if (key->revoked) {
+    g_mutex_unlock (&ratchet_lock);
+    set_revoked_error (error);
+    return NULL;
+  }
   if (key->next != NULL) {
     next = e2ee_key_ref (key->next);
     g_mutex_unlock (&ratchet_lock);
@@ -226,13 +290,81 @@ e2ee_key_ratchet_cached (E2eeKey * key, GError ** error)
   /* The derivation (PBKDF2: tens of milliseconds) runs with no lock held. */
   next = e2ee_key_ratchet (key, error);
 
+  /* A step of a key revoked meanwhile is never cached: it is wiped before
+   * the threads waiting for it wake up (and they get MISSING_KEY). */
+  g_mutex_lock (&ratchet_lock);
+  revoked = key->revoked;
+  if (next != NULL && !revoked)
+    key->next = e2ee_key_ref (next);
+  g_mutex_unlock (&ratchet_lock);
+  if (next != NULL && revoked) {
+    e2ee_key_revoke (next);
+    g_clear_pointer (&next, e2ee_key_unref);
+    set_revoked_error (error);
+  }
+
   g_mutex_lock (&ratchet_lock);
   key->next_in_progress = FALSE;
-  if (next != NULL)
-    key->next = e2ee_key_ref (next);
   g_cond_broadcast (&ratchet_cond);
   g_mutex_unlock (&ratchet_lock);
   return next;
+}
+
+gboolean
+e2ee_key_revoke (E2eeKey * key)
+{
+  gboolean bound = FALSE;
+  E2eeKey *held = NULL;
+
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  /* Along the chain of cached steps, each key handing its reference on the
+   * next one to the loop (no recursion, however long the chain). */
+  while (key != NULL) {
+    E2eeKey *next;
+
+    g_mutex_lock (&ratchet_lock);
+    key->revoked = TRUE;
+    next = g_steal_pointer (&key->next);
+    /* Wakes threads waiting for a step of this key: none is coming. */
+    g_cond_broadcast (&ratchet_cond);
+    g_mutex_unlock (&ratchet_lock);
+
+    g_rw_lock_writer_lock (&secret_lock);
+    e2ee_secure_memory_free (key->secret);
+    key->secret = NULL;
+    /* Exact: a bind holds the lock for reading while it counts itself. */
+    bound |= g_atomic_int_get (&key->n_bound) > 0;
+    g_rw_lock_writer_unlock (&secret_lock);
+
+    if (held != NULL)
+      e2ee_key_unref (held);
+    held = key = next;
+  }
+  return bound;
+}
+
+gboolean
+e2ee_key_is_revoked (const E2eeKey * key)
+{
+  gboolean revoked;
+
+  g_return_val_if_fail (key != NULL, TRUE);
+
+  g_rw_lock_reader_lock (&secret_lock);
+  revoked = key->secret == NULL;
+  g_rw_lock_reader_unlock (&secret_lock);
+  return revoked;
+}
+
+gconstpointer
+e2ee_key_peek_secret_for_testing (const E2eeKey * key, gsize * len)
+{
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (len != NULL)
+    *len = key->material_len + key->key_bits / 8;
+  return key->secret;
 }
 
 GBytes *
@@ -243,10 +375,9 @@ e2ee_key_export_material (const E2eeKey * key)
   g_return_val_if_fail (key != NULL, NULL);
 
   /* The copy stays in guarded memory and is wiped with the GBytes. */
-  copy = e2ee_secure_memory_alloc (key->material_len);
+  copy = copy_material (key, NULL);
   if (copy == NULL)
-    g_error ("Out of secure memory for exported key material");
-  memcpy (copy, key->secret, key->material_len);
+    return NULL;
   return g_bytes_new_with_free_func (copy, key->material_len,
       e2ee_secure_memory_free, copy);
 }
@@ -261,7 +392,8 @@ e2ee_key_get_kdf (const E2eeKey * key)
 
 /* E2eeAead */
 
-/* Sets @key into *@ctx (created on first use). */
+/* Sets @key into *@ctx (created on first use). Call with secret_lock
+ * held for reading and @key not revoked. */
 static gboolean
 aead_ctx_set_key (EVP_CIPHER_CTX ** ctx, const E2eeKey * key)
 {
@@ -278,23 +410,48 @@ aead_ctx_set_key (EVP_CIPHER_CTX ** ctx, const E2eeKey * key)
   return EVP_EncryptInit_ex (*ctx, cipher, NULL, key_aes_key (key), NULL) == 1;
 }
 
+static void
+aead_unbind (E2eeAead * aead)
+{
+  if (aead->key == NULL)
+    return;
+  g_atomic_int_add (&aead->key->n_bound, -1);
+  g_clear_pointer (&aead->key, e2ee_key_unref);
+}
+
 gboolean
 e2ee_aead_bind (E2eeAead * aead, E2eeKey * key, GError ** error)
 {
+  gboolean revoked, set;
+
   g_return_val_if_fail (aead != NULL, FALSE);
   g_return_val_if_fail (key != NULL, FALSE);
 
-  if (aead->key == key)
+  if (aead->key == key && !e2ee_key_is_revoked (key))
     return TRUE;
 
-  g_clear_pointer (&aead->key, e2ee_key_unref);
+  aead_unbind (aead);
 
   /* GCM runs AES forwards in both directions, so an encrypt-initialised
-   * schedule serves sealing and opening alike. */
-  if (!aead_ctx_set_key (&aead->seal_ctx, key)
-      || !aead_ctx_set_key (&aead->open_ctx, key)) {
-    g_set_error_literal (error, E2EE_ERROR, E2EE_ERROR_INTERNAL,
-        "Could not set up the AES-GCM key schedule");
+   * schedule serves sealing and opening alike. The count goes up under
+   * the lock, so that revoking the key sees this binding. */
+  g_rw_lock_reader_lock (&secret_lock);
+  revoked = key->secret == NULL;
+  set = !revoked && aead_ctx_set_key (&aead->seal_ctx, key)
+      && aead_ctx_set_key (&aead->open_ctx, key);
+  if (set)
+    g_atomic_int_inc (&key->n_bound);
+  g_rw_lock_reader_unlock (&secret_lock);
+
+  if (!set) {
+    /* The contexts may still hold the schedule of the key bound before:
+     * free them (which cleanses it) rather than leave it behind. */
+    e2ee_aead_clear (aead);
+    if (revoked)
+      set_revoked_error (error);
+    else
+      g_set_error_literal (error, E2EE_ERROR, E2EE_ERROR_INTERNAL,
+          "Could not set up the AES-GCM key schedule");
     return FALSE;
   }
   aead->key = e2ee_key_ref (key);
@@ -308,7 +465,7 @@ e2ee_aead_clear (E2eeAead * aead)
 
   g_clear_pointer (&aead->seal_ctx, EVP_CIPHER_CTX_free);
   g_clear_pointer (&aead->open_ctx, EVP_CIPHER_CTX_free);
-  g_clear_pointer (&aead->key, e2ee_key_unref);
+  aead_unbind (aead);
 }
 
 static gboolean

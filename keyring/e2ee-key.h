@@ -44,7 +44,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (E2eeKey, e2ee_key_unref);
  * AES key derived from that. Same KDF, salt and key size as @key. */
 E2eeKey *e2ee_key_ratchet (const E2eeKey * key, GError ** error);
 
-/* Copy of the material (not the AES key), for export. */
+/* Copy of the material (not the AES key), for export; NULL once revoked. */
 GBytes *e2ee_key_export_material (const E2eeKey * key);
 
 E2eeKdf e2ee_key_get_kdf (const E2eeKey * key);
@@ -54,6 +54,22 @@ E2eeKdf e2ee_key_get_kdf (const E2eeKey * key);
  * deriving it waits for that thread instead of deriving it again. Lets the
  * key provider precompute the ratchet window on a worker thread. */
 E2eeKey *e2ee_key_ratchet_cached (E2eeKey * key, GError ** error);
+
+/* Wipes @key's secret now and returns its slot to the secure-memory arena,
+ * whoever still holds a reference (the provider calls it when a key is
+ * removed), and does the same to every ratchet step cached behind it. From
+ * then on binding, ratcheting (also a step being derived right now) and
+ * exporting @key fail with E2EE_ERROR_MISSING_KEY. Returns whether an
+ * E2eeAead was bound to one of the revoked keys: its contexts still hold
+ * the AES key schedule until unbound. */
+gboolean e2ee_key_revoke (E2eeKey * key);
+gboolean e2ee_key_is_revoked (const E2eeKey * key);
+
+/* Where @key's secret (material and AES key, *@len bytes) lives in the
+ * secure-memory arena, NULL once revoked. For tests and the benchmark, to
+ * look at the slot after removal; never read through it. */
+gconstpointer e2ee_key_peek_secret_for_testing (const E2eeKey * key,
+    gsize * len);
 
 /* sodium_init(), once per process; every user of libsodium calls it first. */
 void e2ee_ensure_sodium (void);
@@ -70,7 +86,8 @@ typedef struct
 
 #define E2EE_AEAD_INIT { NULL, NULL, NULL }
 
-/* Binds @aead to @key (a no-op when already bound to it). */
+/* Binds @aead to @key (a no-op when already bound to it). A revoked key
+ * cannot be bound: E2EE_ERROR_MISSING_KEY. On failure @aead is cleared. */
 gboolean e2ee_aead_bind (E2eeAead * aead, E2eeKey * key, GError ** error);
 void e2ee_aead_clear (E2eeAead * aead);
 

@@ -13,7 +13,7 @@
  * slabs that libsodium allocates (guard pages around each slab, locked in
  * RAM where RLIMIT_MEMLOCK allows, excluded from core dumps). Blocks larger
  * than the largest slot get their own sodium_malloc(). Every block is
- * zero-filled when handed out and wiped when freed. Why slabs rather than
+ * wiped when freed, and checked to be zero when handed out again. Why slabs rather than
  * one sodium_malloc() per key is argued in e2ee-secure-memory.c.
  *
  * Safe to use from any thread. */
@@ -46,9 +46,26 @@ typedef struct
   guint large_blocks;           /* blocks with their own sodium_malloc() */
   gsize slab_bytes;             /* usable bytes of all mapped slabs */
   gboolean lock_failed;         /* some slab could not be locked in RAM */
+  guint64 slots_handed_out;     /* since the process started */
+  guint dirty_slots;            /* free slots found not zero when handed out */
 } E2eeSecureMemoryStats;
 
 void e2ee_secure_memory_get_stats (E2eeSecureMemoryStats * stats);
+
+/* What the slot at @mem holds now, read under the arena's lock (so a slab
+ * cannot be unmapped meanwhile). For tests and benchmarks: a removed key's
+ * slot must read FREE. */
+typedef enum
+{
+  E2EE_SECURE_MEMORY_NOT_A_SLOT,        /* in no mapped slab: a slab since
+                                         * unmapped (wiped by sodium_free),
+                                         * or a block of its own */
+  E2EE_SECURE_MEMORY_SLOT_IN_USE,       /* handed out (maybe to a new key) */
+  E2EE_SECURE_MEMORY_SLOT_FREE,         /* free, every byte zero */
+  E2EE_SECURE_MEMORY_SLOT_FREE_DIRTY,   /* free but not zero: a bug */
+} E2eeSecureMemorySlotState;
+
+E2eeSecureMemorySlotState e2ee_secure_memory_inspect_slot (gconstpointer mem);
 
 /* The size of the slot that holds a block of @size bytes (a size class),
  * or 0 when such a block gets its own sodium_malloc(). */

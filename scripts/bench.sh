@@ -5,7 +5,7 @@
 #
 #   scripts/bench.sh                    # the full run, about 2-3 minutes
 #   scripts/bench.sh --quick            # a short smoke run
-#   scripts/bench.sh --parts ab         # some parts only (a b c d e)
+#   scripts/bench.sh --parts ab         # some parts only (a b c d e f)
 #   E2EE_BENCH_JSON=/tmp/b.json scripts/bench.sh
 #   E2EE_BENCH_BUILD_DIR=build-x scripts/bench.sh   # an existing build dir
 #

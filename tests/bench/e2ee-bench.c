@@ -18,7 +18,11 @@
  *   c. ratchet recovery delay with ratchet window 8, PBKDF2 and HKDF;
  *   d. a key provider with 10,000 participants: memory and lookup time;
  *   e. the same frames through LiveKit's WebCrypto path in Node (child
- *      process webcrypto-bench.mjs; skipped when node is missing).
+ *      process webcrypto-bench.mjs; skipped when node is missing);
+ *   f. a join/leave soak (issue 15): 100,000 participants join, send a
+ *      few frames and leave in waves of 1,000 while 16 others stay; RSS
+ *      and lookup time per wave, and checks that no secure-memory slot is
+ *      handed out while it holds a key.
  *
  * Every figure is a median over repeats. It prints tables with the ratios
  * against the issue's targets and writes everything as JSON. This is a
@@ -29,6 +33,7 @@
 #include <keyring/e2ee.h>
 #include <keyring/e2ee-key.h>
 #include <keyring/e2ee-key-provider-private.h>
+#include <keyring/e2ee-secure-memory.h>
 
 #include "alloc-counter.h"
 #include "median.h"
@@ -49,7 +54,7 @@ typedef struct
   const gchar *parts;
 } Settings;
 
-static Settings settings = { 7, 1.0, "abcde" };
+static Settings settings = { 7, 1.0, "abcdef" };
 
 static gint64
 clock_ns (clockid_t clock)
@@ -842,6 +847,354 @@ bench_provider (void)
   g_object_unref (provider);
 }
 
+/* ---------------------------------------- f. join/leave soak (issue 15) */
+
+#define SOAK_WAVE 1000          /* participants joining and leaving at once */
+#define SOAK_WAVES 100          /* 100,000 participants at scale 1 */
+#define SOAK_STAYERS 16
+#define SOAK_FRAMES 3           /* frames each participant sends */
+#define SOAK_WINDOW 2           /* ratchet steps precomputed per key */
+#define SOAK_LOOKUP_ROUNDS 20   /* lookups of every participant per repeat */
+#define SOAK_FRAME_LEN 200
+
+typedef struct
+{
+  gboolean done;
+  guint waves;
+  guint participants;           /* joined and left */
+  gdouble *rss_mib;             /* after each wave (everyone in it left) */
+  gdouble *lookup_ns;           /* median per wave, all present */
+  gdouble *control_ns;          /* the control provider's, same passes */
+  gdouble *relative;            /* median of lookup / control per wave */
+  gdouble first_wave_ms, wave_ms;       /* CPU time of wave 1, median */
+  guint slabs_after_first, slabs_after_run;
+  guint slots_after_first, slots_after_run;
+  /* Checks: each must stay 0. */
+  guint reused_live_slots;      /* a new secret where a live one was */
+  guint dirty_handouts;         /* arena: free slot not zero on hand-out */
+  guint dirty_after_removal;    /* a removed key's slot not zero */
+  guint decrypted_after_leave;  /* a frame of a departed participant */
+  guint failed_frames;          /* a frame of a present one refused */
+  guint64 slots_checked;        /* secure-memory hand-outs during the run */
+  guint removed_slot_free, removed_slot_reused, removed_slot_unmapped;
+} SoakRow;
+
+static SoakRow soak_row;
+
+typedef struct
+{
+  gchar *id;
+  E2eeFrameCryptor *decryptor;  /* the server side of its stream */
+  gconstpointer secrets[SOAK_WINDOW + 1];
+  guint8 sealed[SOAK_FRAME_LEN + E2EE_FRAME_OVERHEAD];
+  gsize sealed_len;
+} SoakParticipant;
+
+/* The secure-memory slots of live keys: a slot handed to a new key while
+ * a live key holds it would already be in here. */
+static GHashTable *soak_live_slots;
+
+static void
+soak_material (guint n, guint8 material[32])
+{
+  fill_random (material, 32, G_GUINT64_CONSTANT (0x50a4) + n);
+}
+
+/* Registers the slots of @p's key and its precomputed ratchet steps
+ * (waiting for them: the provider's worker derives them). */
+static void
+soak_register_secrets (E2eeKeyProvider * provider, SoakParticipant * p)
+{
+  E2eeKey *key = e2ee_key_provider_lookup_key (provider, p->id, 0, NULL,
+      NULL);
+  guint i;
+
+  if (key == NULL)
+    g_error ("soak: no key for %s", p->id);
+  for (i = 0; i <= SOAK_WINDOW; i++) {
+    E2eeKey *step = i == 0 ? e2ee_key_ref (key) :
+        e2ee_key_provider_get_ratchet_candidate (provider, key, i, NULL);
+
+    p->secrets[i] = e2ee_key_peek_secret_for_testing (step, NULL);
+    if (!g_hash_table_add (soak_live_slots, (gpointer) p->secrets[i]))
+      soak_row.reused_live_slots++;
+    e2ee_key_unref (step);
+  }
+  e2ee_key_unref (key);
+}
+
+static void
+soak_join (E2eeKeyProvider * provider, SoakParticipant * p, guint n)
+{
+  guint8 material[32];
+  GError *error = NULL;
+
+  /* Fixed width: the ids' hashing costs the same in every wave. */
+  p->id = g_strdup_printf ("participant-%06u", n);
+  soak_material (n, material);
+  if (!e2ee_key_provider_set_key (provider, p->id, material,
+          sizeof (material), 0, TRUE, &error))
+    die_on_error (error, "soak: set key");
+  p->decryptor = e2ee_frame_cryptor_new (provider, p->id, E2EE_CODEC_VP8);
+}
+
+/* @p sends a few frames: its own encryptor (the client's) seals them, the
+ * server's decryptor opens them; the last one is kept. */
+static void
+soak_send (E2eeKeyProvider * provider, SoakParticipant * p, guint seed)
+{
+  E2eeFrameCryptor *encryptor = e2ee_frame_cryptor_new (provider, p->id,
+      E2EE_CODEC_VP8);
+  guint8 plain[SOAK_FRAME_LEN], out[SOAK_FRAME_LEN + E2EE_FRAME_OVERHEAD];
+  guint i;
+
+  for (i = 0; i < SOAK_FRAMES; i++) {
+    gsize len = 0;
+
+    fill_random (plain, sizeof (plain), seed * SOAK_FRAMES + i);
+    plain[0] = 0x91;            /* a VP8 delta frame */
+    if (!e2ee_frame_cryptor_encrypt (encryptor, plain, sizeof (plain),
+            E2EE_FRAME_TYPE_DELTA, p->sealed, sizeof (p->sealed),
+            &p->sealed_len, NULL)
+        || !e2ee_frame_cryptor_decrypt (p->decryptor, p->sealed,
+            p->sealed_len, E2EE_FRAME_TYPE_DELTA, out, sizeof (out), &len,
+            NULL)
+        || len != sizeof (plain) || memcmp (out, plain, len) != 0)
+      soak_row.failed_frames++;
+  }
+  g_object_unref (encryptor);
+}
+
+/* @p leaves: its ring is removed; its key's slot (and its steps') must be
+ * wiped, and its last frame must not decrypt any more. */
+static void
+soak_leave (E2eeKeyProvider * provider, SoakParticipant * p)
+{
+  guint8 out[SOAK_FRAME_LEN + E2EE_FRAME_OVERHEAD];
+  GError *error = NULL;
+  gsize len = 0;
+  guint i;
+
+  if (!e2ee_key_provider_remove_participant (provider, p->id))
+    g_error ("soak: %s had no ring", p->id);
+  for (i = 0; i <= SOAK_WINDOW; i++) {
+    g_hash_table_remove (soak_live_slots, p->secrets[i]);
+    switch (e2ee_secure_memory_inspect_slot (p->secrets[i])) {
+      case E2EE_SECURE_MEMORY_SLOT_FREE:
+        soak_row.removed_slot_free++;
+        break;
+      case E2EE_SECURE_MEMORY_SLOT_IN_USE:
+        /* Handed out again already (to the worker's next derivation),
+         * after its wipe: the arena checked it was zero. */
+        soak_row.removed_slot_reused++;
+        break;
+      case E2EE_SECURE_MEMORY_NOT_A_SLOT:
+        soak_row.removed_slot_unmapped++;
+        break;
+      case E2EE_SECURE_MEMORY_SLOT_FREE_DIRTY:
+      default:
+        soak_row.dirty_after_removal++;
+        break;
+    }
+  }
+  if (e2ee_frame_cryptor_decrypt (p->decryptor, p->sealed, p->sealed_len,
+          E2EE_FRAME_TYPE_DELTA, out, sizeof (out), &len, &error))
+    soak_row.decrypted_after_leave++;
+  else if (!g_error_matches (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY))
+    soak_row.decrypted_after_leave++;   /* anything but missing-key */
+  g_clear_error (&error);
+  g_clear_object (&p->decryptor);
+  g_clear_pointer (&p->id, g_free);
+}
+
+/* One pass over @ids, SOAK_LOOKUP_ROUNDS times: ns per lookup of the
+ * current key. */
+static gdouble
+soak_lookup_pass (E2eeKeyProvider * provider, gchar ** ids, guint n)
+{
+  gint64 start = cpu_ns ();
+  guint k, i;
+
+  for (k = 0; k < SOAK_LOOKUP_ROUNDS; k++)
+    for (i = 0; i < n; i++) {
+      E2eeKey *key = e2ee_key_provider_lookup_key (provider, ids[i], -1,
+          NULL, NULL);
+
+      if (key == NULL)
+        g_error ("soak: no key for %s", ids[i]);
+      e2ee_key_unref (key);
+    }
+  return (gdouble) (cpu_ns () - start) / (SOAK_LOOKUP_ROUNDS * n);
+}
+
+/* The lookup figures of one wave. The churned provider and a control, a
+ * provider of as many participants that never changes, alternate pass by
+ * pass, so that the ratio of the two is what churn does to lookups, with
+ * the shared machine's slow and fast moments divided out. */
+typedef struct
+{
+  GArray *ns;                   /* churned provider, ns per lookup */
+  GArray *control_ns;           /* control provider, ns per lookup */
+  GArray *relative;             /* ns / control_ns, pass by pass */
+} SoakLookups;
+
+static void
+soak_time_lookups (E2eeKeyProvider * provider, gchar ** ids,
+    E2eeKeyProvider * control, gchar ** control_ids, guint n,
+    SoakLookups * lookups)
+{
+  guint r;
+
+  for (r = 0; r < settings.repeats; r++) {
+    gdouble ns = soak_lookup_pass (provider, ids, n);
+    gdouble control_ns = soak_lookup_pass (control, control_ids, n);
+    gdouble relative = ns / control_ns;
+
+    g_array_append_val (lookups->ns, ns);
+    g_array_append_val (lookups->control_ns, control_ns);
+    g_array_append_val (lookups->relative, relative);
+  }
+}
+
+static gdouble
+array_median (GArray * values)
+{
+  return median ((gdouble *) values->data, values->len);
+}
+
+/* The control: @n participants with one key each, set once. */
+static E2eeKeyProvider *
+soak_control (guint n, gchar *** ids)
+{
+  E2eeKeyProvider *control = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "shared-key", FALSE, NULL);
+  guint8 material[32];
+  guint i;
+
+  *ids = g_new0 (gchar *, n + 1);
+  for (i = 0; i < n; i++) {
+    /* Ids like the soak's (same length), from a range it never uses. */
+    (*ids)[i] = g_strdup_printf ("participant-%06u", 900000 + i);
+    soak_material (G_MAXUINT - i, material);
+    if (!e2ee_key_provider_set_key (control, (*ids)[i], material,
+            sizeof (material), 0, TRUE, NULL))
+      g_error ("soak: control key");
+  }
+  return control;
+}
+
+static void
+bench_soak (void)
+{
+  SoakRow *row = &soak_row;
+  E2eeKeyProvider *provider = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "shared-key", FALSE, "ratchet-window-size", SOAK_WINDOW, NULL);
+  /* The stayers first, then the wave. */
+  SoakParticipant *present = g_new0 (SoakParticipant,
+      SOAK_STAYERS + SOAK_WAVE);
+  SoakParticipant *wave = present + SOAK_STAYERS;
+  guint n_present = SOAK_STAYERS + SOAK_WAVE;
+  gchar **ids = g_new0 (gchar *, n_present + 1), **control_ids;
+  E2eeKeyProvider *control = soak_control (n_present, &control_ids);
+  SoakLookups lookups = {
+    g_array_new (FALSE, FALSE, sizeof (gdouble)),
+    g_array_new (FALSE, FALSE, sizeof (gdouble)),
+    g_array_new (FALSE, FALSE, sizeof (gdouble)),
+  };
+  E2eeSecureMemoryStats stats, start_stats;
+  gdouble *wave_ms;
+  guint w, i, next = 0;
+
+  row->waves = (guint) CLAMP (SOAK_WAVES * settings.scale, 2, SOAK_WAVES);
+  row->rss_mib = g_new0 (gdouble, row->waves);
+  row->lookup_ns = g_new0 (gdouble, row->waves);
+  row->control_ns = g_new0 (gdouble, row->waves);
+  row->relative = g_new0 (gdouble, row->waves);
+  wave_ms = g_new0 (gdouble, row->waves);
+  soak_live_slots = g_hash_table_new (NULL, NULL);
+  e2ee_secure_memory_get_stats (&start_stats);
+
+  for (i = 0; i < SOAK_STAYERS; i++) {
+    soak_join (provider, &present[i], next++);
+    soak_register_secrets (provider, &present[i]);
+  }
+
+  /* Lookups are timed three times per wave, between its other work, and
+   * each figure of a wave is the median of those samples. */
+  for (w = 0; w < row->waves; w++) {
+    gint64 start = cpu_ns (), timing = 0, t;
+
+    for (i = 0; i < SOAK_WAVE; i++)
+      soak_join (provider, &wave[i], next++);
+    for (i = 0; i < SOAK_WAVE; i++)
+      soak_register_secrets (provider, &wave[i]);
+    for (i = 0; i < n_present; i++)
+      ids[i] = present[i].id;
+    g_array_set_size (lookups.ns, 0);
+    g_array_set_size (lookups.control_ns, 0);
+    g_array_set_size (lookups.relative, 0);
+    t = cpu_ns ();
+    soak_time_lookups (provider, ids, control, control_ids, n_present,
+        &lookups);
+    timing += cpu_ns () - t;
+    for (i = 0; i < n_present; i++) {
+      soak_send (provider, &present[i], next + i);
+      if (i == n_present / 2 || i == n_present - 1) {
+        t = cpu_ns ();
+        soak_time_lookups (provider, ids, control, control_ids, n_present,
+            &lookups);
+        timing += cpu_ns () - t;
+      }
+    }
+    row->lookup_ns[w] = array_median (lookups.ns);
+    row->control_ns[w] = array_median (lookups.control_ns);
+    row->relative[w] = array_median (lookups.relative);
+    for (i = 0; i < SOAK_WAVE; i++)
+      soak_leave (provider, &wave[i]);
+    wave_ms[w] = (cpu_ns () - start - timing) / 1e6;
+
+    row->participants += SOAK_WAVE;
+    row->rss_mib[w] = rss_bytes () / (gdouble) (1 << 20);
+    e2ee_secure_memory_get_stats (&stats);
+    if (w == 0) {
+      row->slabs_after_first = stats.slabs;
+      row->slots_after_first = stats.slots_in_use;
+    }
+    if (w == 0 || (w + 1) % 10 == 0)
+      g_printerr ("  f wave %3u: RSS %.2f MiB, lookup %.1f ns (control "
+          "%.1f, x%.2f), %u slabs, %u slots in use, %.0f ms\n", w + 1,
+          row->rss_mib[w], row->lookup_ns[w], row->control_ns[w],
+          row->relative[w], stats.slabs, stats.slots_in_use, wave_ms[w]);
+  }
+
+  /* The stayers' streams still work after all that. */
+  for (i = 0; i < SOAK_STAYERS; i++)
+    soak_send (provider, &present[i], next + i);
+  e2ee_secure_memory_get_stats (&stats);
+  row->slabs_after_run = stats.slabs;
+  row->slots_after_run = stats.slots_in_use;
+  row->dirty_handouts = stats.dirty_slots - start_stats.dirty_slots;
+  row->slots_checked = stats.slots_handed_out - start_stats.slots_handed_out;
+  row->first_wave_ms = wave_ms[0];
+  row->wave_ms = median (wave_ms, row->waves);
+  row->done = TRUE;
+
+  for (i = 0; i < SOAK_STAYERS; i++) {
+    g_clear_object (&present[i].decryptor);
+    g_free (present[i].id);
+  }
+  g_free (present);
+  g_free (ids);
+  g_free (wave_ms);
+  g_array_unref (lookups.ns);
+  g_array_unref (lookups.control_ns);
+  g_array_unref (lookups.relative);
+  g_hash_table_unref (soak_live_slots);
+  g_strfreev (control_ids);
+  g_object_unref (control);
+  g_object_unref (provider);
+}
+
 /* -------------------------------------------------- child processes */
 
 /* Runs @argv, returns its stdout parsed as JSON (NULL with a message on
@@ -1382,7 +1735,7 @@ print_targets (void)
 {
   guint i, missed = 0;
 
-  g_print ("\nTargets of issue 5\n");
+  g_print ("\nTargets (issue 5; part f: issue 15)\n");
   for (i = 0; i < targets->len; i++) {
     Target *t = g_ptr_array_index (targets, i);
 
@@ -1391,6 +1744,94 @@ print_targets (void)
     missed += !t->pass;
   }
   g_print ("%u of %u targets met\n", targets->len - missed, targets->len);
+}
+
+/* ------------------------------------------------------------ f: table */
+
+static void
+soak_range (const gdouble * values, guint n, gdouble * lo, gdouble * hi)
+{
+  guint i;
+
+  *lo = *hi = n > 0 ? values[0] : 0;
+  for (i = 1; i < n; i++) {
+    *lo = MIN (*lo, values[i]);
+    *hi = MAX (*hi, values[i]);
+  }
+}
+
+static void
+print_soak_table (void)
+{
+  SoakRow *row = &soak_row;
+  gdouble rss_lo, rss_hi, lookup_lo, lookup_hi, drift, rel_lo, rel_hi;
+  gdouble control_lo, control_hi;
+  guint w;
+
+  g_print ("\nf. Join/leave soak: %u participants in %u waves of %u (join: "
+      "one raw key, ratchet window %u; %u frames each; leave: "
+      "remove_participant) while %u stay\n", row->participants, row->waves,
+      SOAK_WAVE, SOAK_WINDOW, SOAK_FRAMES, SOAK_STAYERS);
+  if (!row->done) {
+    g_print ("   not run\n");
+    return;
+  }
+  soak_range (row->rss_mib, row->waves, &rss_lo, &rss_hi);
+  soak_range (row->lookup_ns, row->waves, &lookup_lo, &lookup_hi);
+  soak_range (row->control_ns, row->waves, &control_lo, &control_hi);
+  soak_range (row->relative, row->waves, &rel_lo, &rel_hi);
+  drift = row->rss_mib[row->waves - 1] - row->rss_mib[0];
+  g_print ("   RSS after wave 1: %.2f MiB, after wave %u: %.2f MiB "
+      "(%+.2f MiB); lowest %.2f, highest %.2f\n", row->rss_mib[0],
+      row->waves, row->rss_mib[row->waves - 1], drift, rss_lo, rss_hi);
+  g_print ("   RSS by wave (MiB):");
+  for (w = 0; w < row->waves; w++)
+    if (w == 0 || (w + 1) % 10 == 0 || w + 1 == row->waves)
+      g_print (" %u: %.2f;", w + 1, row->rss_mib[w]);
+  g_print ("\n   lookup of all %u present, median per wave: %.1f-%.1f ns "
+      "(wave 1 %.1f, last %.1f); control provider (as many participants, "
+      "never changed), same passes: %.1f-%.1f ns\n",
+      SOAK_STAYERS + SOAK_WAVE, lookup_lo, lookup_hi, row->lookup_ns[0],
+      row->lookup_ns[row->waves - 1], control_lo, control_hi);
+  g_print ("   lookup / control, median per wave: %.2f-%.2f (wave 1 %.2f, "
+      "last %.2f); slowest/fastest wave: %.2f raw, %.2f relative to the "
+      "control\n", rel_lo, rel_hi, row->relative[0],
+      row->relative[row->waves - 1], lookup_lo > 0 ? lookup_hi / lookup_lo :
+      0, rel_lo > 0 ? rel_hi / rel_lo : 0);
+  g_print ("   secure memory (the control's %u keys included): %u slabs, "
+      "%u slots in use after wave 1; %u slabs, %u slots after the run\n",
+      SOAK_STAYERS + SOAK_WAVE, row->slabs_after_first,
+      row->slots_after_first, row->slabs_after_run, row->slots_after_run);
+  g_print ("   slots: %" G_GUINT64_FORMAT " handed out, each checked zero: "
+      "%u were not; %u new secrets in a live key's slot; removed keys' "
+      "slots: %u free and zero, %u handed out again (zero-checked), %u "
+      "unmapped, %u not zero\n", row->slots_checked, row->dirty_handouts,
+      row->reused_live_slots, row->removed_slot_free,
+      row->removed_slot_reused, row->removed_slot_unmapped,
+      row->dirty_after_removal);
+  g_print ("   frames: %u of present participants refused, %u of departed "
+      "ones decrypted; CPU per wave %.0f ms (wave 1: %.0f ms)\n",
+      row->failed_frames, row->decrypted_after_leave, row->wave_ms,
+      row->first_wave_ms);
+
+  add_target ("f", "RSS after the run within 1 MiB of RSS after the first "
+      "wave", ABS (drift) <= 1.0, "%+.2f MiB (%.2f -> %.2f)", drift,
+      row->rss_mib[0], row->rss_mib[row->waves - 1]);
+  add_target ("f", "lookup time flat (slowest/fastest wave <= 1.5, "
+      "relative to the control provider timed alongside)",
+      rel_lo > 0 && rel_hi / rel_lo <= 1.5, "%.2f (raw ns: %.2f, "
+      "%.1f-%.1f ns)", rel_lo > 0 ? rel_hi / rel_lo : 0,
+      lookup_lo > 0 ? lookup_hi / lookup_lo : 0, lookup_lo, lookup_hi);
+  add_target ("f", "no slot handed out while it holds a key",
+      row->dirty_handouts == 0 && row->reused_live_slots == 0
+      && row->dirty_after_removal == 0, "%u dirty hand-outs, %u live slots "
+      "reused, %u removed slots not zero (of %" G_GUINT64_FORMAT
+      " hand-outs)", row->dirty_handouts, row->reused_live_slots,
+      row->dirty_after_removal, row->slots_checked);
+  add_target ("f", "departed participants' frames refused, present ones "
+      "decrypted", row->decrypted_after_leave == 0 && row->failed_frames == 0,
+      "%u decrypted after leaving, %u refused while present",
+      row->decrypted_after_leave, row->failed_frames);
 }
 
 /* --------------------------------------------------------------- JSON */
@@ -1502,6 +1943,52 @@ json_provider_row (JsonBuilder * b)
 }
 
 static void
+member_doubles (JsonBuilder * b, const gchar * name, const gdouble * values,
+    guint n)
+{
+  guint i;
+
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (i = 0; i < n; i++)
+    json_builder_add_double_value (b, values[i]);
+  json_builder_end_array (b);
+}
+
+static void
+json_soak_row (JsonBuilder * b)
+{
+  SoakRow *row = &soak_row;
+
+  json_builder_begin_object (b);
+  member_double (b, "participants", row->participants);
+  member_double (b, "waves", row->waves);
+  member_double (b, "wave_size", SOAK_WAVE);
+  member_double (b, "stayers", SOAK_STAYERS);
+  member_double (b, "ratchet_window", SOAK_WINDOW);
+  member_doubles (b, "rss_mib", row->rss_mib, row->waves);
+  member_doubles (b, "lookup_ns", row->lookup_ns, row->waves);
+  member_doubles (b, "control_lookup_ns", row->control_ns, row->waves);
+  member_doubles (b, "lookup_relative_to_control", row->relative,
+      row->waves);
+  member_double (b, "wave_cpu_ms_median", row->wave_ms);
+  member_double (b, "slabs_after_first_wave", row->slabs_after_first);
+  member_double (b, "slabs_after_run", row->slabs_after_run);
+  member_double (b, "slots_after_first_wave", row->slots_after_first);
+  member_double (b, "slots_after_run", row->slots_after_run);
+  member_double (b, "slots_handed_out", row->slots_checked);
+  member_double (b, "dirty_handouts", row->dirty_handouts);
+  member_double (b, "live_slots_reused", row->reused_live_slots);
+  member_double (b, "removed_slots_free", row->removed_slot_free);
+  member_double (b, "removed_slots_reused", row->removed_slot_reused);
+  member_double (b, "removed_slots_unmapped", row->removed_slot_unmapped);
+  member_double (b, "removed_slots_not_zero", row->dirty_after_removal);
+  member_double (b, "decrypted_after_leave", row->decrypted_after_leave);
+  member_double (b, "refused_while_present", row->failed_frames);
+  json_builder_end_object (b);
+}
+
+static void
 json_targets (JsonBuilder * b)
 {
   guint i;
@@ -1570,6 +2057,10 @@ write_json (const gchar * path, const gchar * load_before)
   } else if (node_skipped) {
     member_string (b, "e_skipped", node_skipped);
   }
+  if (soak_row.done) {
+    json_builder_set_member_name (b, "f");
+    json_soak_row (b);
+  }
   json_builder_set_member_name (b, "targets");
   json_targets (b);
   json_builder_end_object (b);
@@ -1600,7 +2091,7 @@ parse_options (int *argc, char ***argv, Paths * paths)
     {"quick", 'q', 0, G_OPTION_ARG_NONE, &quick,
         "Short loops and 3 repeats, for a smoke run", NULL},
     {"parts", 'p', 0, G_OPTION_ARG_STRING, &parts,
-        "Which parts to run, e.g. \"ad\" (default abcde)", "LETTERS"},
+        "Which parts to run, e.g. \"ad\" (default abcdef)", "LETTERS"},
     {"json", 'o', 0, G_OPTION_ARG_FILENAME, &paths->json_path,
         "Where to write the JSON (default $E2EE_BENCH_JSON or "
           BENCH_DEFAULT_JSON ")", "PATH"},
@@ -1665,6 +2156,8 @@ main (int argc, char **argv)
     bench_provider ();
   if (part_enabled ('e'))
     bench_node (&paths);
+  if (part_enabled ('f'))
+    bench_soak ();
 
   g_print ("gst-e2ee benchmark (issue 5): %u CPUs, %s, load average %s\n",
       g_get_num_processors (), OpenSSL_version (OPENSSL_VERSION), load_before);
@@ -1678,6 +2171,8 @@ main (int argc, char **argv)
     print_provider_table ();
   if (part_enabled ('e'))
     print_node_table ();
+  if (part_enabled ('f'))
+    print_soak_table ();
   print_targets ();
   write_json (paths.json_path, load_before);
   g_print ("run time %.1f s\n", (g_get_monotonic_time () - start) / 1e6);

@@ -6,7 +6,9 @@ every e2ee element of the pipeline from a synchronous need-context handler,
 and checks that: both elements used that provider (frames encrypted and
 decrypted, the provider's state-changed signal fired for both), a frame
 sealed under the app's key ring cannot be opened by a provider without that
-key, and the key cannot be read back from any element property.
+key, and the key cannot be read back from any element property. Then, as a
+scripting host would, it removes keys through the elements' action signals
+(remove-key, remove-participant, clear-keys).
 """
 
 import sys
@@ -23,12 +25,31 @@ PIPELINE = ("audiotestsrc num-buffers=40 ! opusenc "
             "! opusdec ! fakesink")
 
 failures = []
+checks = []
 
 
 def check(condition, what):
     print(("ok   " if condition else "FAIL ") + what)
+    checks.append(what)
     if not condition:
         failures.append(what)
+
+
+def remove_keys_by_signal(provider):
+    dec = Gst.ElementFactory.make("e2eedecrypt", None)
+    dec.set_property("key-provider", provider)
+    dec.set_property("participant-id", "alice")
+    provider.set_key("bob", bytes(range(16)), 1, True)
+    provider.set_key(None, bytes(range(16)), 2, True)
+    check(dec.emit("remove-key", 0) is True
+          and not provider.has_key("alice", 0),
+          "remove-key from Python empties alice's slot 0")
+    check(dec.emit("remove-key", 0) is False, "remove-key again: False")
+    check(dec.emit("remove-participant", "bob") is True
+          and not provider.has_key("bob", 1),
+          "remove-participant from Python drops bob's ring")
+    dec.emit("clear-keys")
+    check(not provider.has_key(None, 2), "clear-keys from Python")
 
 
 def run_pipeline(provider):
@@ -78,6 +99,7 @@ def main():
           and ("alice", "dec", "ok", 0) in states,
           f"provider's state-changed fired for both elements: {states}")
     check(readable == [], "key properties are write-only")
+    remove_keys_by_signal(provider)
 
     # The same frames under a provider that has no key for alice: the
     # encryptor must drop them all rather than send them in clear.
@@ -93,7 +115,7 @@ def main():
           "without a key nothing leaves the encryptor")
     check(missing == ["missing-key"], f"one missing-key state: {missing}")
 
-    print(f"{8 - len(failures)} passed, {len(failures)} failed")
+    print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 
 

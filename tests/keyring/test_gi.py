@@ -4,7 +4,9 @@
 # SPDX-License-Identifier: LGPL-2.0-or-later
 """The E2ee-1.0 typelib works from Python: set a key, ratchet it, get the
 key-ratcheted signal and LiveKit's ratcheted material; data packets round
-trip. meson sets GI_TYPELIB_PATH and LD_LIBRARY_PATH to build/keyring."""
+trip; keys, participants and all keys removed, after which a frame
+cryptor neither encrypts nor decrypts with them. meson sets
+GI_TYPELIB_PATH and LD_LIBRARY_PATH to build/keyring."""
 
 import hashlib
 import hmac
@@ -138,6 +140,63 @@ def state_changed_signal():
           'state-changed carries an E2ee.State')
 
 
+def raises_missing_key(call):
+    try:
+        call()
+    except GLib.Error as error:
+        return error.matches(E2ee.error_quark(), E2ee.Error.MISSING_KEY)
+    return False
+
+
+def remove_keys():
+    provider = E2ee.KeyProvider(shared_key=False)
+    provider.set_key('alice', RAW, 0, True)
+    provider.set_key('alice', RAW[::-1], 3, False)
+    provider.set_key('bob', RAW, 0, True)
+    provider.set_key(None, RAW, 1, True)
+
+    enc = E2ee.FrameCryptor.new(provider, 'alice', E2ee.Codec.AUDIO)
+    dec = E2ee.FrameCryptor.new(provider, 'alice', E2ee.Codec.AUDIO)
+    frame = GLib.Bytes.new(b'\x78' + bytes(range(40)))
+    sealed = enc.encrypt(frame, E2ee.FrameType.AUTO)
+    plain = dec.decrypt(sealed, E2ee.FrameType.AUTO)
+    check(bytes(plain.get_data()) == bytes(frame.get_data()),
+          'frame round trip before removal')
+
+    check(provider.remove_key('alice', 0) is True, 'remove_key: TRUE')
+    check(provider.remove_key('alice', 0) is False,
+          'remove_key again: FALSE')
+    check(not provider.has_key('alice', 0) and provider.has_key('alice', 3)
+          and provider.has_key('bob', 0), 'remove_key empties one slot')
+    check(raises_missing_key(lambda: provider.export_key('alice', 0)),
+          'export of a removed key raises MISSING_KEY')
+    check(raises_missing_key(
+        lambda: enc.encrypt(frame, E2ee.FrameType.AUTO)),
+        'a removed key no longer encrypts (MISSING_KEY)')
+    check(enc.get_state() == E2ee.State.MISSING_KEY,
+          'encryptor state missing-key')
+    check(raises_missing_key(
+        lambda: dec.decrypt(sealed, E2ee.FrameType.AUTO)),
+        'a removed key no longer decrypts (MISSING_KEY)')
+    check(dec.get_state() == E2ee.State.MISSING_KEY,
+          'decryptor state missing-key')
+
+    check(provider.remove_participant('alice') is True,
+          'remove_participant: TRUE')
+    check(not provider.has_key('alice', 3), 'the whole ring is gone')
+    check(provider.remove_participant('alice') is False,
+          'remove_participant again: FALSE')
+    check(provider.has_key('bob', 0) and provider.has_key(None, 1),
+          'other rings stay')
+
+    check(provider.clear_keys() == 2, 'clear_keys: 2 keys removed')
+    check(not provider.has_key('bob', 0) and not provider.has_key(None, 1),
+          'clear_keys removes every key')
+    provider.props.key_ring_size = 8
+    check(provider.props.key_ring_size == 8,
+          'no key left: key-ring-size can change')
+
+
 def main():
     print('# E2ee GI test')
     ratchet_raw_key()
@@ -146,6 +205,7 @@ def main():
     key_file()
     data_packets()
     state_changed_signal()
+    remove_keys()
     if failures:
         print('%d check(s) failed' % len(failures))
         return 1

@@ -807,39 +807,45 @@ is_h26x (const GstStructure * s)
       gst_structure_has_name (s, "video/x-h265");
 }
 
+/* @caps with each H.264/H.265 structure narrowed to @field = @value
+ * (dropped if it does not allow it) and, when @keep_others, the other
+ * structures as they are. */
+static GstCaps *
+narrow_h26x (GstCaps * caps, const gchar * field, const gchar * value,
+    gboolean keep_others)
+{
+  GstCaps *res = gst_caps_new_empty ();
+  guint i, n = gst_caps_get_size (caps);
+
+  for (i = 0; i < n; i++) {
+    const GstStructure *s = gst_caps_get_structure (caps, i);
+    GstCapsFeatures *f = gst_caps_get_features (caps, i);
+    GstStructure *r = NULL;
+
+    if (is_h26x (s)) {
+      GstStructure *only = gst_structure_new (gst_structure_get_name (s),
+          field, G_TYPE_STRING, value, NULL);
+
+      r = gst_structure_intersect (s, only);
+      gst_structure_free (only);
+    } else if (keep_others) {
+      r = gst_structure_copy (s);
+    }
+    if (r != NULL)
+      res = gst_caps_merge_structure_full (res, r,
+          f ? gst_caps_features_copy (f) : NULL);
+  }
+  return res;
+}
+
 /* H.264 and H.265 must come as whole access units: the clear header runs
  * up to the first slice, which a single NAL unit may not contain. */
 static GstCaps *
 restrict_to_access_units (GstCaps * caps)
 {
-  GstCaps *res;
-  guint i, n;
-
   if (gst_caps_is_any (caps))
     return gst_caps_ref (caps);
-
-  res = gst_caps_new_empty ();
-  n = gst_caps_get_size (caps);
-  for (i = 0; i < n; i++) {
-    const GstStructure *s = gst_caps_get_structure (caps, i);
-    GstCapsFeatures *f = gst_caps_get_features (caps, i);
-    GstStructure *r;
-
-    if (is_h26x (s)) {
-      GstStructure *au = gst_structure_new (gst_structure_get_name (s),
-          "alignment", G_TYPE_STRING, "au", NULL);
-
-      r = gst_structure_intersect (s, au);
-      gst_structure_free (au);
-      if (r == NULL)
-        continue;
-    } else {
-      r = gst_structure_copy (s);
-    }
-    res = gst_caps_merge_structure_full (res, r,
-        f ? gst_caps_features_copy (f) : NULL);
-  }
-  return res;
+  return narrow_h26x (caps, "alignment", "au", TRUE);
 }
 
 /* @caps with, in front of everything, the byte-stream part of each of its
@@ -847,30 +853,10 @@ restrict_to_access_units (GstCaps * caps)
 static GstCaps *
 prefer_byte_stream (GstCaps * caps)
 {
-  GstCaps *res;
-  guint i, n;
-
   if (gst_caps_is_any (caps))
     return gst_caps_ref (caps);
-
-  res = gst_caps_new_empty ();
-  n = gst_caps_get_size (caps);
-  for (i = 0; i < n; i++) {
-    const GstStructure *s = gst_caps_get_structure (caps, i);
-    GstCapsFeatures *f = gst_caps_get_features (caps, i);
-    GstStructure *bs, *r;
-
-    if (!is_h26x (s))
-      continue;
-    bs = gst_structure_new (gst_structure_get_name (s), "stream-format",
-        G_TYPE_STRING, "byte-stream", NULL);
-    r = gst_structure_intersect (s, bs);
-    gst_structure_free (bs);
-    if (r != NULL)
-      res = gst_caps_merge_structure_full (res, r,
-          f ? gst_caps_features_copy (f) : NULL);
-  }
-  return gst_caps_merge (res, gst_caps_ref (caps));
+  return gst_caps_merge (narrow_h26x (caps, "stream-format", "byte-stream",
+          FALSE), gst_caps_ref (caps));
 }
 
 /* Caps pass through unchanged, held to whole access units. The decryptor

@@ -1076,14 +1076,31 @@ ref_slot_key_is (E2eeKeyProvider * self, const gchar * participant_id,
  * Ratchets the key at @key_index one step in place (LiveKit's
  * `ratchetKey`): the new material is derived from the old with the key's
  * derivation function and the ratchet salt, the slot's failure count is
- * reset, and #E2eeKeyProvider::key-ratcheted is emitted. A key that is
- * not exportable (%E2EE_KEY_FLAG_NOT_EXPORTABLE) is refused and left as it
- * is, since the new material is what this returns; decryptors still
- * follow a sender's ratchets through #E2eeKeyProvider:ratchet-window-size.
+ * reset, and #E2eeKeyProvider::key-ratcheted is emitted. Every key can be
+ * ratcheted, also one that is not exportable (%E2EE_KEY_FLAG_NOT_EXPORTABLE,
+ * as the elements' key properties set them): the ratcheted key keeps the
+ * flag, and its material is not handed out.
  *
- * Returns: (transfer full) (nullable): the new key material (32 bytes), or
- *   %NULL with @error set (%E2EE_ERROR_MISSING_KEY when the slot is empty,
- *   %E2EE_ERROR_NOT_EXPORTABLE for a key that is not exportable)
+ * So %NULL is not always an error: for a key that is not exportable the
+ * ratchet happened and %NULL is returned with @error left unset, as LiveKit's
+ * Swift `ratchetKey` returns an optional. In C, test @error, not the result:
+ *
+ * |[<!-- language="C" -->
+ * GError *error = NULL;
+ * GBytes *material = e2ee_key_provider_ratchet_key (provider, NULL, 0, &error);
+ *
+ * if (error != NULL)
+ *   g_printerr ("ratchet failed: %s\n", error->message);
+ * g_clear_pointer (&material, g_bytes_unref);   // NULL if not exportable
+ * ]|
+ *
+ * Returns: (transfer full) (nullable): the new key material (32 bytes, in
+ *   guarded memory, wiped when freed); %NULL without an error for a key that
+ *   is not exportable (ratcheted all the same); %NULL with @error set
+ *   (%E2EE_ERROR_MISSING_KEY when the slot is empty or the key was removed
+ *   meanwhile) when nothing was ratcheted
+ *
+ * Since: 1.0
  */
 GBytes *
 e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
@@ -1104,12 +1121,6 @@ e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
       set_missing_key_error (error, participant_id, key_index);
       return NULL;
     }
-    /* The new material is the result: refused as export_key refuses. */
-    if (flags & E2EE_KEY_FLAG_NOT_EXPORTABLE) {
-      e2ee_key_unref (base);
-      set_not_exportable_error (error, participant_id, key_index);
-      return NULL;
-    }
     ratcheted = e2ee_key_ratchet_cached (base, error);
     if (ratcheted == NULL) {
       e2ee_key_unref (base);
@@ -1123,14 +1134,25 @@ e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
   }
   e2ee_key_unref (base);
 
-  g_debug ("Key ratcheted for participant %s at index %u",
-      participant_id ? participant_id : "(shared)", key_index);
-  material = e2ee_key_export_material (ratcheted);
-  if (material == NULL) {
+  g_debug ("Key ratcheted for participant %s at index %u%s",
+      participant_id ? participant_id : "(shared)", key_index,
+      flags & E2EE_KEY_FLAG_NOT_EXPORTABLE ? " (not exportable)" : "");
+  /* The slot keeps its flags: a key that was not exportable stays so, and
+   * its new material never leaves the provider. */
+  material = NULL;
+  if (e2ee_key_is_revoked (ratcheted)) {
     /* Removed right after it landed. */
     e2ee_key_unref (ratcheted);
     set_missing_key_error (error, participant_id, key_index);
     return NULL;
+  }
+  if (!(flags & E2EE_KEY_FLAG_NOT_EXPORTABLE)) {
+    material = e2ee_key_export_material (ratcheted);
+    if (material == NULL) {
+      e2ee_key_unref (ratcheted);
+      set_missing_key_error (error, participant_id, key_index);
+      return NULL;
+    }
   }
   schedule_ratchet_precompute (provider, ratcheted);
   e2ee_key_unref (ratcheted);

@@ -89,7 +89,8 @@ gboolean e2ee_key_provider_set_passphrase       (E2eeKeyProvider * provider,
                                                  GError ** error);
 
 /* set_key and set_passphrase with E2eeKeyFlags (NOT_EXPORTABLE: export_key
- * and ratchet_key refuse the key); the plain calls set E2EE_KEY_FLAG_NONE. */
+ * refuses the key, ratchet_key ratchets it without handing out the new
+ * material); the plain calls set E2EE_KEY_FLAG_NONE. */
 E2EE_API
 gboolean e2ee_key_provider_set_key_full         (E2eeKeyProvider * provider,
                                                  const gchar * participant_id,
@@ -120,10 +121,11 @@ gboolean e2ee_key_provider_set_key_from_file    (E2eeKeyProvider * provider,
 
 /* ---- Using keys ---- */
 
-/* Ratchets the key at @key_index one step in place and emits
- * "key-ratcheted"; returns the new 32-byte material (guarded memory,
- * wiped when freed), or NULL with @error set (MISSING_KEY: empty slot;
- * NOT_EXPORTABLE: refused, the key stays as it was). */
+/* Ratchets the key at @key_index one step in place, exportable or not, and
+ * emits "key-ratcheted"; returns the new 32-byte material (guarded memory,
+ * wiped when freed), NULL with no error for a key that is not exportable
+ * (ratcheted all the same), or NULL with @error set (MISSING_KEY: empty
+ * slot, nothing ratcheted). Test @error, not the result. */
 E2EE_API
 GBytes *e2ee_key_provider_ratchet_key           (E2eeKeyProvider * provider,
                                                  const gchar * participant_id,

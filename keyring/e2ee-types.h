@@ -115,9 +115,9 @@ typedef enum /*< underscore_name=e2ee_key_derivation >*/
  * E2eeKeyFlags:
  * @E2EE_KEY_FLAG_NONE: an ordinary key: its material can be exported
  * @E2EE_KEY_FLAG_NOT_EXPORTABLE: the key's material never leaves the
- *   provider: e2ee_key_provider_export_key() and
- *   e2ee_key_provider_ratchet_key() refuse it with
- *   %E2EE_ERROR_NOT_EXPORTABLE (a ratcheted key keeps the flag)
+ *   provider: e2ee_key_provider_export_key() refuses it with
+ *   %E2EE_ERROR_NOT_EXPORTABLE, and e2ee_key_provider_ratchet_key()
+ *   ratchets it but returns no material (a ratcheted key keeps the flag)
  *
  * How a key may be used beyond encrypting and decrypting, as WebCrypto's
  * `extractable`.

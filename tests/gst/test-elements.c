@@ -1142,7 +1142,12 @@ GST_START_TEST (test_element_keys_not_exportable)
           &error) == NULL);
   g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
   g_clear_error (&error);
+  /* Ratcheting works on it (test_ratchet_element_key), handing out no
+   * material. */
   fail_unless (e2ee_key_provider_ratchet_key (provider, NULL, 2,
+          &error) == NULL);
+  g_assert_no_error (error);
+  fail_unless (e2ee_key_provider_export_key (provider, NULL, 2,
           &error) == NULL);
   g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
   g_clear_error (&error);
@@ -1179,6 +1184,98 @@ GST_END_TEST;
 /* Pops every message of @bus: the `reason` of its one warning (fails
  * unless there is exactly one), and *@state_reason (if not NULL) that of
  * its last e2ee-state-changed message. */
+static void
+on_key_ratcheted (E2eeKeyProvider * provider, const gchar * participant_id,
+    guint key_index, gpointer user_data)
+{
+  *(guint *) user_data += 1;
+}
+
+/* An application ratchets the key it gave an encryptor through a key
+ * property (not exportable): the ratchet happens, no material comes out,
+ * and the next frames are encrypted with the ratcheted key, which a
+ * receiver that ratcheted the same key opens and one that did not only
+ * through its ratchet window. */
+GST_START_TEST (test_ratchet_element_key)
+{
+  GstHarness *h = gst_harness_new_parse ("e2eeencrypt name=enc "
+      "key=0d55b609648fcaa7a64ff4986d1ad514");
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (h->element), "enc");
+  static const guint8 key[] = { 0x0d, 0x55, 0xb6, 0x09, 0x64, 0x8f, 0xca,
+    0xa7, 0xa6, 0x4f, 0xf4, 0x98, 0x6d, 0x1a, 0xd5, 0x14
+  };
+  E2eeKeyProvider *provider, *ratcheted, *windowed;
+  E2eeFrameCryptor *after, *behind, *window;
+  GByteArray *plain = make_frame (E2EE_CODEC_DATA, 1);
+  GstBuffer *out;
+  GstMapInfo map;
+  GBytes *frame, *opened;
+  GError *error = NULL;
+  guint fired = 0;
+
+  gst_harness_set_src_caps_str (h, "application/x-e2ee-data");
+  gst_harness_play (h);
+  provider = get_provider (enc);
+  g_signal_connect (provider, "key-ratcheted", G_CALLBACK (on_key_ratcheted),
+      &fired);
+  fail_unless (e2ee_key_provider_ratchet_key (provider, NULL, 0,
+          &error) == NULL);
+  g_assert_no_error (error);
+  fail_unless_equals_int (fired, 1);
+
+  out = gst_harness_push_and_pull (h, frame_buffer (plain, 1, FALSE));
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+  frame = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+
+  /* The same key, ratcheted once by an application that may see it. */
+  ratcheted = e2ee_key_provider_new ();
+  fail_unless (e2ee_key_provider_set_key (ratcheted, NULL, key, sizeof (key),
+          0, TRUE, &error));
+  g_bytes_unref (e2ee_key_provider_ratchet_key (ratcheted, NULL, 0, &error));
+  g_assert_no_error (error);
+  after = e2ee_frame_cryptor_new (ratcheted, NULL, E2EE_CODEC_DATA);
+  opened = e2ee_frame_cryptor_decrypt_bytes (after, frame,
+      E2EE_FRAME_TYPE_AUTO, &error);
+  g_assert_no_error (error);
+  fail_unless (g_bytes_get_size (opened) == plain->len
+      && memcmp (g_bytes_get_data (opened, NULL), plain->data,
+          plain->len) == 0);
+  g_bytes_unref (opened);
+
+  /* The key before the ratchet does not open it, without a window... */
+  windowed = e2ee_key_provider_new ();
+  fail_unless (e2ee_key_provider_set_key (windowed, NULL, key, sizeof (key),
+          0, TRUE, &error));
+  behind = e2ee_frame_cryptor_new (windowed, NULL, E2EE_CODEC_DATA);
+  fail_unless (e2ee_frame_cryptor_decrypt_bytes (behind, frame,
+          E2EE_FRAME_TYPE_AUTO, &error) == NULL);
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_DECRYPTION_FAILED);
+  g_clear_error (&error);
+  /* ... and does with a ratchet window of 1. */
+  g_object_set (windowed, "ratchet-window-size", 1, NULL);
+  window = e2ee_frame_cryptor_new (windowed, NULL, E2EE_CODEC_DATA);
+  opened = e2ee_frame_cryptor_decrypt_bytes (window, frame,
+      E2EE_FRAME_TYPE_AUTO, &error);
+  g_assert_no_error (error);
+  g_bytes_unref (opened);
+
+  g_object_unref (window);
+  g_object_unref (behind);
+  g_object_unref (after);
+  g_object_unref (windowed);
+  g_object_unref (ratcheted);
+  g_bytes_unref (frame);
+  g_byte_array_unref (plain);
+  g_signal_handlers_disconnect_by_data (provider, &fired);
+  g_object_unref (provider);
+  gst_object_unref (enc);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static gchar *
 pop_one_warning_reason_full (GstBus * bus, gchar ** state_reason)
 {
@@ -1575,6 +1672,7 @@ e2ee_elements_suite (void)
   tcase_add_test (tc, test_options_reach_the_provider);
   tcase_add_test (tc, test_option_conflicts_with_the_application);
   tcase_add_test (tc, test_element_keys_not_exportable);
+  tcase_add_test (tc, test_ratchet_element_key);
   tcase_add_test (tc, test_one_warning_per_run_of_failures);
   tcase_add_test (tc, test_encryptor_without_key_warns_once);
   tcase_add_test (tc, test_not_encrypted_reason);

@@ -20,6 +20,12 @@
 
 #define PASSPHRASE "public-passphrase-32f0c07daeff"
 /* LiveKit's vectors: the passphrase ratcheted 1, 2 and 3 times (PBKDF2). */
+static void
+count_signal (guint * count)
+{
+  (*count)++;
+}
+
 static const gchar *passphrase_ratchets[] = {
   "8437ee002fdba3572ac5b00458cf03f9cd48a7cd91eec2a2a76987f75e31915b",
   "4db097c293cbb39d4c59291b3f2cc5c4675155ed007ad7c6c9af66b2c1a85063",
@@ -697,14 +703,64 @@ test_not_exportable (void)
   g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
   g_clear_error (&error);
 
-  /* ratchet_key would hand out the new material: refused, key unchanged. */
+  /* ratchet_key ratchets a key that is not exportable (LiveKit's
+   * ratchetKey works on every key) but hands out no material: NULL, no
+   * error, the slot holds the next step, which stays not exportable. */
   base = e2ee_key_provider_lookup_key (kp, "alice", 0, NULL, NULL);
-  g_assert_null (e2ee_key_provider_ratchet_key (kp, "alice", 0, &error));
+  candidate = e2ee_key_provider_get_ratchet_candidate (kp, base, 1, NULL);
+  {
+    guint ratchets = 0;
+    gulong id = g_signal_connect_swapped (kp, "key-ratcheted",
+        G_CALLBACK (count_signal), &ratchets);
+    E2eeKey *now;
+
+    g_assert_null (e2ee_key_provider_ratchet_key (kp, "alice", 0, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (ratchets, ==, 1);
+    now = e2ee_key_provider_lookup_key (kp, "alice", 0, NULL, NULL);
+    g_assert_true (now != base);
+    g_assert_true (now == candidate);   /* the cached next step */
+    e2ee_key_unref (now);
+    g_signal_handler_disconnect (kp, id);
+  }
+  g_assert_null (e2ee_key_provider_export_key (kp, "alice", 0, &error));
   g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
   g_clear_error (&error);
-  candidate = e2ee_key_provider_lookup_key (kp, "alice", 0, NULL, NULL);
-  g_assert_true (candidate == base);
   e2ee_key_unref (candidate);
+  e2ee_key_unref (base);
+
+  /* And the raw key too: the ratchet of a not exportable key is the one
+   * of the same key set exportable (HKDF of the material). */
+  {
+    E2eeKeyProvider *open = e2ee_key_provider_new ();
+    GBytes *step;
+    E2eeKey *a, *b;
+
+    g_assert_true (e2ee_key_provider_set_key (open, "bob",
+            g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), 1, TRUE,
+            &error));
+    step = e2ee_key_provider_ratchet_key (open, "bob", 1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_bytes_get_size (step), ==, 32);
+    g_assert_null (e2ee_key_provider_ratchet_key (kp, "bob", 1, &error));
+    g_assert_no_error (error);
+    a = e2ee_key_provider_lookup_key (open, "bob", 1, NULL, NULL);
+    b = e2ee_key_provider_lookup_key (kp, "bob", 1, NULL, NULL);
+    {
+      gsize len_a = 0, len_b = 0;
+      gconstpointer secret_a = e2ee_key_peek_secret_for_testing (a, &len_a);
+      gconstpointer secret_b = e2ee_key_peek_secret_for_testing (b, &len_b);
+
+      g_assert_cmpmem (secret_a, len_a, secret_b, len_b);
+    }
+    e2ee_key_unref (a);
+    e2ee_key_unref (b);
+    g_bytes_unref (step);
+    g_object_unref (open);
+  }
+
+  /* A decryptor following the sender's ratchet keeps the key private. */
+  base = e2ee_key_provider_lookup_key (kp, "alice", 0, NULL, NULL);
 
   /* A decryptor following the sender's ratchet keeps the key private. */
   candidate = e2ee_key_provider_get_ratchet_candidate (kp, base, 1, NULL);

@@ -970,6 +970,10 @@ gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
 
   refresh_config (self);
   enabled = priv->config.enabled;
+  /* A disabled element lets its cryptor go: its participant's media is not
+   * encrypted any more (E2eeKeyProvider's participant encryption status). */
+  if (!enabled && priv->cryptor != NULL)
+    release_cryptor (self);
   if (!enabled || !ensure_cryptor (self)) {
     /* Disabled: pass the buffer on as it is. No provider at all: hand the
      * input to transform, which drops it. Either way no output is made. */

@@ -428,6 +428,8 @@ emit_state_change (E2eeFrameCryptor * self, StateChange * change)
   e2ee_key_provider_emit_state_changed (self->provider,
       change->participant_id, change->track_id, change->state,
       change->key_index);
+  e2ee_key_provider_report_stream_state (self->provider, self,
+      change->participant_id, change->state);
   g_free (change->participant_id);
   g_free (change->track_id);
 }
@@ -898,6 +900,8 @@ e2ee_frame_cryptor_finalize (GObject * object)
 
   /* First: a removal sweeping its watchers may be using us right now. */
   e2ee_key_provider_unwatch_removals (self->provider, self);
+  /* The participant has one stream fewer (its status may change). */
+  e2ee_key_provider_forget_stream (self->provider, self);
   for (i = 0; i < N_KEY_ENTRIES; i++)
     e2ee_aead_clear (&self->keys[i].aead);
   e2ee_aead_clear (&self->ratchet_aead);
@@ -1070,16 +1074,24 @@ void
 e2ee_frame_cryptor_set_participant_id (E2eeFrameCryptor * cryptor,
     const gchar * participant_id)
 {
+  gboolean changed;
+
   g_return_if_fail (E2EE_IS_FRAME_CRYPTOR (cryptor));
 
   g_mutex_lock (&cryptor->lock);
-  if (g_strcmp0 (cryptor->participant_id, participant_id) != 0) {
+  changed = g_strcmp0 (cryptor->participant_id, participant_id) != 0;
+  if (changed) {
     g_free (cryptor->participant_id);
     cryptor->participant_id = g_strdup (participant_id);
     forget_all_keys (cryptor);
     cryptor->ring_checked = FALSE;
+    /* The stream starts over under the new participant: its next frame
+     * reports its state, for that participant's status. */
+    cryptor->state = E2EE_STATE_NEW;
   }
   g_mutex_unlock (&cryptor->lock);
+  if (changed)
+    e2ee_key_provider_forget_stream (cryptor->provider, cryptor);
 }
 
 /**

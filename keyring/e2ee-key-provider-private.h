@@ -99,6 +99,16 @@ void e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,
     const gchar * participant_id, const gchar * track_id, E2eeState state,
     guint key_index);
 
+/* The participant encryption status (e2ee-participant-status.c): a frame
+ * cryptor (@stream) reports each change of its state under its current
+ * participant id, and forgets its stream when it goes or changes
+ * participant; the provider emits the transitions. Call without holding
+ * any lock. */
+void e2ee_key_provider_report_stream_state (E2eeKeyProvider * provider,
+    gconstpointer stream, const gchar * participant_id, E2eeState state);
+void e2ee_key_provider_forget_stream (E2eeKeyProvider * provider,
+    gconstpointer stream);
+
 /* A stream id (the IV's SSRC word) that no other live frame cryptor of this
  * provider holds, chosen at random; give it back with release. The
  * provider's E2eeStreamIds (e2ee-iv.c) keeps them. */

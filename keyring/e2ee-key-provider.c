@@ -63,6 +63,7 @@
 #include "e2ee-iv.h"
 #include "e2ee-key-material.h"
 #include "e2ee-key-ring.h"
+#include "e2ee-participant-status.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -104,6 +105,7 @@ enum
 {
   SIGNAL_KEY_RATCHETED,
   SIGNAL_STATE_CHANGED,
+  SIGNAL_PARTICIPANT_ENCRYPTION_STATUS_CHANGED,
   N_SIGNALS
 };
 
@@ -155,6 +157,13 @@ struct _E2eeKeyProvider
    * taken before a watcher's own lock and never under self->lock. */
   GMutex watchers_lock;
   GHashTable *removal_watchers; /* user_data -> E2eeKeysRemovedFunc */
+
+  /* Each participant's encryption status (e2ee-participant-status.c).
+   * status_lock is held from computing a transition to emitting it, so
+   * that handlers see transitions in the order they happened; it is never
+   * taken under self->lock. */
+  E2eeParticipantStatus *status;
+  GRecMutex status_lock;
 };
 
 G_DEFINE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, G_TYPE_OBJECT);
@@ -308,6 +317,42 @@ emit_key_ratcheted (E2eeKeyProvider * self, const gchar * participant_id,
       key_index);
 }
 
+/* Participant encryption status */
+
+/* Emits the transitions in @changes (freed). Call with status_lock held
+ * and no other lock. */
+static void
+emit_status_changes (E2eeKeyProvider * self, GArray * changes)
+{
+  guint i;
+
+  for (i = 0; i < changes->len; i++) {
+    E2eeStatusChange *change = &g_array_index (changes, E2eeStatusChange, i);
+
+    g_debug ("Participant %s is %s", change->participant_id ?
+        change->participant_id : "(none)", change->encrypted ?
+        "encrypted" : "not encrypted");
+    g_signal_emit (self,
+        signals[SIGNAL_PARTICIPANT_ENCRYPTION_STATUS_CHANGED], 0,
+        change->participant_id, change->encrypted);
+  }
+  g_array_unref (changes);
+}
+
+static void
+update_encrypting (E2eeKeyProvider * self)
+{
+  gboolean encrypting;
+
+  g_rec_mutex_lock (&self->status_lock);
+  g_mutex_lock (&self->lock);
+  encrypting = self->encryption_type != E2EE_ENCRYPTION_TYPE_NONE;
+  g_mutex_unlock (&self->lock);
+  emit_status_changes (self,
+      e2ee_participant_status_set_encrypting (self->status, encrypting));
+  g_rec_mutex_unlock (&self->status_lock);
+}
+
 /* GObject */
 
 /* Whether a property that shapes keys must stay as it is; @refused then
@@ -436,6 +481,8 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
   if (bad_key_size != 0)
     g_warning ("E2eeKeyProvider: key-size must be 128 or 256, not %u",
         bad_key_size);
+  if (prop_id == PROP_ENCRYPTION_TYPE)
+    update_encrypting (self);
   for (i = 0; precompute != NULL && i < precompute->len; i++)
     schedule_ratchet_precompute (self, g_ptr_array_index (precompute, i));
   if (precompute != NULL)
@@ -514,6 +561,8 @@ e2ee_key_provider_finalize (GObject * object)
   g_clear_pointer (&self->sif_trailer, g_bytes_unref);
   g_free (self->ratchet_salt);
   g_free (self->uncrypted_magic_bytes);
+  e2ee_participant_status_free (self->status);
+  g_rec_mutex_clear (&self->status_lock);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (e2ee_key_provider_parent_class)->finalize (object);
@@ -705,6 +754,42 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_STRING, E2EE_TYPE_STATE,
       G_TYPE_UINT);
+
+  /**
+   * E2eeKeyProvider::participant-encryption-status-changed:
+   * @provider: the #E2eeKeyProvider
+   * @participant_id: (nullable): the participant, as its frame cryptors
+   *   (and elements: #GstE2eeBase:participant-id) name it; %NULL for the
+   *   streams that have no participant id
+   * @encrypted: whether the participant's media is encrypted and
+   *   decrypting now
+   *
+   * A participant's encryption status changed (LiveKit's
+   * `participantEncryptionStatusChanged`; JavaScript's
+   * `Participant.isEncrypted`): emitted on transitions only, never twice
+   * in a row with the same value for one participant, in the order the
+   * transitions happened.
+   *
+   * A participant is encrypted while it has at least one stream (a frame
+   * cryptor, such as an e2eeencrypt or e2eedecrypt element, that has
+   * handled a frame) and the last frame of each of them was encrypted or
+   * decrypted (state %E2EE_STATE_OK or %E2EE_STATE_KEY_RATCHETED), and
+   * #E2eeKeyProvider:encryption-type is not %E2EE_ENCRYPTION_TYPE_NONE. A
+   * missing key, a frame that fails to decrypt, a stream whose element is
+   * disabled or stopped (its cryptor gone), or encryption-type none make
+   * it not encrypted; %FALSE is emitted when it was encrypted before.
+   * Query it with e2ee_key_provider_is_participant_encrypted() and
+   * e2ee_key_provider_dup_encryption_status().
+   *
+   * Emitted from the thread that caused the transition, usually a
+   * streaming thread: do not block in a handler.
+   *
+   * Since: 1.0
+   */
+  signals[SIGNAL_PARTICIPANT_ENCRYPTION_STATUS_CHANGED] =
+      g_signal_new ("participant-encryption-status-changed",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
 }
 
 static void
@@ -730,6 +815,8 @@ e2ee_key_provider_init (E2eeKeyProvider * self)
   g_mutex_init (&self->watchers_lock);
   self->removal_watchers = g_hash_table_new (NULL, NULL);
   e2ee_stream_ids_init (&self->stream_ids);
+  self->status = e2ee_participant_status_new ();
+  g_rec_mutex_init (&self->status_lock);
 }
 
 /* Public API */
@@ -1348,6 +1435,55 @@ e2ee_key_provider_set_sif_trailer (E2eeKeyProvider * provider,
       properties[PROP_SIF_TRAILER]);
 }
 
+/* Participant encryption status */
+
+/**
+ * e2ee_key_provider_is_participant_encrypted:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, as its frame cryptors name
+ *   it, or %NULL for the streams without a participant id
+ *
+ * Whether @participant_id's media is encrypted and decrypting now: the
+ * value #E2eeKeyProvider::participant-encryption-status-changed last
+ * announced for it (see there for the rule). %FALSE for a participant the
+ * provider has no stream of.
+ *
+ * Returns: %TRUE if the participant is encrypted
+ *
+ * Since: 1.0
+ */
+gboolean
+e2ee_key_provider_is_participant_encrypted (E2eeKeyProvider * provider,
+    const gchar * participant_id)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+
+  return e2ee_participant_status_is_encrypted (provider->status,
+      participant_id);
+}
+
+/**
+ * e2ee_key_provider_dup_encryption_status:
+ * @provider: an #E2eeKeyProvider
+ *
+ * The encryption status of every participant the provider has a stream
+ * of, as a #GVariant of type `a(msb)`: one `(participant id or nothing,
+ * encrypted)` pair each, sorted by participant id, the streams without a
+ * participant id first. From Python: `provider.dup_encryption_status()
+ * .unpack()` is a list of `(id, encrypted)` tuples.
+ *
+ * Returns: (transfer full): the status of each participant
+ *
+ * Since: 1.0
+ */
+GVariant *
+e2ee_key_provider_dup_encryption_status (E2eeKeyProvider * provider)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
+
+  return e2ee_participant_status_dup_all (provider->status);
+}
+
 /* Removing keys */
 
 /* Moves the keys of @ring into @keys, keeping the counts right. */
@@ -1748,6 +1884,30 @@ e2ee_key_provider_emit_state_changed (E2eeKeyProvider * provider,
 
   g_signal_emit (provider, signals[SIGNAL_STATE_CHANGED], 0, participant_id,
       track_id, state, key_index);
+}
+
+void
+e2ee_key_provider_report_stream_state (E2eeKeyProvider * provider,
+    gconstpointer stream, const gchar * participant_id, E2eeState state)
+{
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+
+  g_rec_mutex_lock (&provider->status_lock);
+  emit_status_changes (provider, e2ee_participant_status_report
+      (provider->status, stream, participant_id, state));
+  g_rec_mutex_unlock (&provider->status_lock);
+}
+
+void
+e2ee_key_provider_forget_stream (E2eeKeyProvider * provider,
+    gconstpointer stream)
+{
+  g_return_if_fail (E2EE_IS_KEY_PROVIDER (provider));
+
+  g_rec_mutex_lock (&provider->status_lock);
+  emit_status_changes (provider, e2ee_participant_status_forget
+      (provider->status, stream));
+  g_rec_mutex_unlock (&provider->status_lock);
 }
 
 /* Stream ids and data-packet IVs live in e2ee-iv.c, beside the frame IVs

@@ -174,6 +174,23 @@ void e2ee_key_provider_set_sif_trailer          (E2eeKeyProvider * provider,
                                                  const guint8 * trailer,
                                                  gsize trailer_len);
 
+/* ---- Participant encryption status ----
+ *
+ * LiveKit's participantEncryptionStatusChanged: the signal
+ * "participant-encryption-status-changed" (participant id, encrypted) on
+ * transitions only; these query it. */
+
+/* Whether @participant_id's streams all encrypt or decrypt now. */
+E2EE_API
+gboolean e2ee_key_provider_is_participant_encrypted
+                                                (E2eeKeyProvider * provider,
+                                                 const gchar * participant_id);
+
+/* a(msb): (participant id or nothing, encrypted) for every participant
+ * with a stream, sorted by id. */
+E2EE_API
+GVariant *e2ee_key_provider_dup_encryption_status (E2eeKeyProvider * provider);
+
 /* ---- Removing keys ----
  *
  * Each wipes the removed keys at once (with their precomputed ratchet

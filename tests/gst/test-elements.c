@@ -1276,6 +1276,103 @@ GST_START_TEST (test_ratchet_element_key)
 
 GST_END_TEST;
 
+static void
+record_status (E2eeKeyProvider * provider, const gchar * participant_id,
+    gboolean encrypted, GString * seen)
+{
+  g_string_append_printf (seen, "%s%s=%d", seen->len ? " " : "",
+      participant_id ? participant_id : "(null)", encrypted);
+}
+
+static void
+push_vp8_frames (GstHarness * h, guint from, guint n)
+{
+  guint i;
+
+  for (i = from; i < from + n; i++) {
+    GByteArray *plain = make_frame (E2EE_CODEC_VP8, i);
+
+    fail_unless_equals_int (gst_harness_push (h, frame_buffer (plain, i,
+                !is_key_frame (i))), GST_FLOW_OK);
+    g_byte_array_unref (plain);
+  }
+}
+
+static void
+assert_status_emitted (GString * seen, const gchar * expected)
+{
+  fail_unless_equals_string (seen->str, expected);
+  g_string_truncate (seen, 0);
+}
+
+/* The participant encryption status through the elements: alice's
+ * encryptor and decryptor (one provider) make her encrypted once frames
+ * flow; a removed key, a disabled encryptor and a stopped pipeline make
+ * her not encrypted; a key set while PLAYING brings her back. */
+GST_START_TEST (test_participant_encryption_status)
+{
+  E2eeKeyProvider *provider = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "shared-key", FALSE, NULL);
+  GstElement *enc = make_element ("e2eeencrypt", NULL);
+  GstElement *dec = make_element ("e2eedecrypt", NULL);
+  GString *seen = g_string_new (NULL);
+  gboolean removed = FALSE;
+  GstHarness *h;
+
+  g_signal_connect (provider, "participant-encryption-status-changed",
+      G_CALLBACK (record_status), seen);
+  g_object_set (enc, "key-provider", provider, "participant-id", "alice",
+      "passphrase", PASSPHRASE, NULL);
+  g_object_set (dec, "key-provider", provider, "participant-id", "alice",
+      NULL);
+  h = harness_with (make_pair_bin (gst_object_ref (enc),
+          gst_object_ref (dec)));
+  gst_harness_set_src_caps_str (h, "video/x-vp8");
+
+  push_vp8_frames (h, 0, 4);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 4);
+  assert_status_emitted (seen, "alice=1");
+  fail_unless (e2ee_key_provider_is_participant_encrypted (provider,
+          "alice"));
+
+  /* The key removed: the encryptor drops (missing-key), FALSE. */
+  g_signal_emit_by_name (dec, "remove-key", 0, &removed);
+  fail_unless (removed);
+  push_vp8_frames (h, 4, 2);
+  assert_status_emitted (seen, "alice=0");
+  fail_if (e2ee_key_provider_is_participant_encrypted (provider, "alice"));
+
+  /* A key property set while PLAYING: frames flow again, TRUE. */
+  g_object_set (enc, "passphrase", PASSPHRASE, NULL);
+  push_vp8_frames (h, 6, 3);
+  assert_status_emitted (seen, "alice=1");
+
+  /* The encryptor disabled: frames leave it in clear, FALSE. */
+  g_object_set (enc, "enabled", FALSE, NULL);
+  push_vp8_frames (h, 9, 2);
+  assert_status_emitted (seen, "alice=0");
+  g_object_set (enc, "enabled", TRUE, NULL);
+  push_vp8_frames (h, 11, 2);
+  assert_status_emitted (seen, "alice=1");
+
+  /* Stopped: no stream left, FALSE, and alice is no longer listed. */
+  gst_harness_teardown (h);
+  assert_status_emitted (seen, "alice=0");
+  {
+    GVariant *all = e2ee_key_provider_dup_encryption_status (provider);
+
+    fail_unless_equals_int (g_variant_n_children (all), 0);
+    g_variant_unref (all);
+  }
+
+  g_string_free (seen, TRUE);
+  gst_object_unref (enc);
+  gst_object_unref (dec);
+  g_object_unref (provider);
+}
+
+GST_END_TEST;
+
 static gchar *
 pop_one_warning_reason_full (GstBus * bus, gchar ** state_reason)
 {
@@ -1673,6 +1770,7 @@ e2ee_elements_suite (void)
   tcase_add_test (tc, test_option_conflicts_with_the_application);
   tcase_add_test (tc, test_element_keys_not_exportable);
   tcase_add_test (tc, test_ratchet_element_key);
+  tcase_add_test (tc, test_participant_encryption_status);
   tcase_add_test (tc, test_one_warning_per_run_of_failures);
   tcase_add_test (tc, test_encryptor_without_key_warns_once);
   tcase_add_test (tc, test_not_encrypted_reason);

@@ -140,6 +140,25 @@ def state_changed_signal():
           'state-changed carries an E2ee.State')
 
 
+def participant_status():
+    # The status comes from frame cryptors: alice's stream encrypts, so
+    # she is encrypted; the query is a(msb), unpacked to tuples.
+    provider = E2ee.KeyProvider(shared_key=False)
+    seen = []
+    provider.connect('participant-encryption-status-changed',
+                     lambda _kp, pid, encrypted: seen.append((pid, encrypted)))
+    provider.set_key('alice', RAW, 0, True)
+    cryptor = E2ee.FrameCryptor.new(provider, 'alice', E2ee.Codec.AUDIO)
+    for _ in range(3):
+        cryptor.encrypt(GLib.Bytes.new(b'\x78frame'), E2ee.FrameType.AUTO)
+    check(seen == [('alice', True)], 'status: alice encrypted, once')
+    check(provider.is_participant_encrypted('alice'), 'is_participant_encrypted')
+    check(provider.dup_encryption_status().unpack() == [('alice', True)],
+          'dup_encryption_status unpacks to [(id, encrypted)]')
+    del cryptor
+    check(seen[-1] == ('alice', False), 'status: stream gone, not encrypted')
+
+
 def raises_missing_key(call):
     try:
         call()
@@ -206,6 +225,7 @@ def main():
     data_packets()
     state_changed_signal()
     remove_keys()
+    participant_status()
     if failures:
         print('%d check(s) failed' % len(failures))
         return 1

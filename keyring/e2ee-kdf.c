@@ -22,8 +22,10 @@
 #endif
 
 #include "e2ee-kdf.h"
+#include "e2ee-key-provider.h"
 
 #include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <string.h>
@@ -132,4 +134,29 @@ e2ee_kdf_hkdf (const guint8 * material, gsize material_len,
   if (!check_material (material_len, error))
     return FALSE;
   return run_kdf ("HKDF", &hkdf, params, out, out_len, error);
+}
+
+gboolean
+e2ee_kdf_fingerprint (const guint8 * key, gsize key_len,
+    guint8 out[E2EE_FINGERPRINT_LENGTH], GError ** error)
+{
+  static const gchar label[] = E2EE_KEY_FINGERPRINT_LABEL;
+  guint8 mac[32];
+  size_t mac_len = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (key != NULL && key_len > 0, FALSE);
+
+  /* HMAC with the key as HMAC key is a PRF of it: the output says nothing
+   * about the key, and the label keeps it apart from every other use. */
+  ok = EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, key, key_len,
+      (const guint8 *) label, strlen (label), mac, sizeof (mac),
+      &mac_len) != NULL && mac_len == sizeof (mac);
+  if (ok)
+    memcpy (out, mac, E2EE_FINGERPRINT_LENGTH);
+  else
+    g_set_error_literal (error, E2EE_ERROR, E2EE_ERROR_INTERNAL,
+        "HMAC-SHA256 failed");
+  OPENSSL_cleanse (mac, sizeof (mac));
+  return ok;
 }

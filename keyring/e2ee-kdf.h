@@ -26,4 +26,13 @@ gboolean e2ee_kdf_pbkdf2 (const guint8 * material, gsize material_len,
 gboolean e2ee_kdf_hkdf (const guint8 * material, gsize material_len,
     const gchar * salt, guint8 * out, gsize out_len, GError ** error);
 
+/* Bytes of a key fingerprint (E2EE_KEY_FINGERPRINT_LABEL). */
+#define E2EE_FINGERPRINT_LENGTH 16
+
+/* The first E2EE_FINGERPRINT_LENGTH bytes of HMAC-SHA256 (key = @key,
+ * message = E2EE_KEY_FINGERPRINT_LABEL): a value two ends can compare
+ * without revealing @key, and that nothing else computes. */
+gboolean e2ee_kdf_fingerprint (const guint8 * key, gsize key_len,
+    guint8 out[E2EE_FINGERPRINT_LENGTH], GError ** error);
+
 G_END_DECLS

@@ -61,6 +61,7 @@
 #include "e2ee-key-provider-private.h"
 #include "e2ee-enum-types.h"
 #include "e2ee-iv.h"
+#include "e2ee-kdf.h"
 #include "e2ee-key-material.h"
 #include "e2ee-key-ring.h"
 #include "e2ee-participant-status.h"
@@ -1292,6 +1293,61 @@ e2ee_key_provider_export_key (E2eeKeyProvider * provider,
   if (material == NULL)         /* removed meanwhile */
     set_missing_key_error (error, participant_id, key_index);
   return material;
+}
+
+/**
+ * e2ee_key_provider_dup_key_fingerprint:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @key_index: the key index
+ * @error: return location for a #GError, or %NULL
+ *
+ * A fingerprint of the key at @key_index that two ends can read to each
+ * other, or compare through any channel, to know they encrypt and decrypt
+ * with the same key, without revealing it: the first 16 bytes of
+ * HMAC-SHA256 keyed with the AES key (the one derived from the material
+ * with the key's derivation, #E2eeKeyProvider:ratchet-salt and
+ * #E2eeKeyProvider:key-size, so a mismatch in any of them shows) over
+ * %E2EE_KEY_FINGERPRINT_LABEL, as 32 lowercase hex digits in groups of
+ * four: `"3f2a 9c01 77de 4b10 0a9e 5521 c3f0 8d6b"`. A ratchet changes it.
+ *
+ * It works for keys that are not exportable too. For a passphrase, it
+ * costs an attacker one PBKDF2 derivation per guess, as an encrypted frame
+ * does: a weak passphrase is weak either way.
+ *
+ * Returns: (transfer full): the fingerprint, or %NULL with @error set
+ *   (%E2EE_ERROR_MISSING_KEY when the slot is empty)
+ *
+ * Since: 1.0
+ */
+gchar *
+e2ee_key_provider_dup_key_fingerprint (E2eeKeyProvider * provider,
+    const gchar * participant_id, guint key_index, GError ** error)
+{
+  guint8 fingerprint[E2EE_FINGERPRINT_LENGTH];
+  GString *text;
+  E2eeKey *key;
+  guint i;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  key = ref_slot_key (provider, participant_id, key_index);
+  if (key == NULL) {
+    set_missing_key_error (error, participant_id, key_index);
+    return NULL;
+  }
+  if (!e2ee_key_fingerprint (key, fingerprint, error)) {
+    e2ee_key_unref (key);
+    return NULL;
+  }
+  e2ee_key_unref (key);
+
+  text = g_string_sized_new (E2EE_FINGERPRINT_LENGTH * 5 / 2);
+  for (i = 0; i < E2EE_FINGERPRINT_LENGTH; i++)
+    g_string_append_printf (text, "%s%02x", i > 0 && i % 2 == 0 ? " " : "",
+        fingerprint[i]);
+  return g_string_free (text, FALSE);
 }
 
 /**

@@ -142,6 +142,27 @@ GBytes *e2ee_key_provider_export_key            (E2eeKeyProvider * provider,
                                                  guint key_index,
                                                  GError ** error);
 
+/**
+ * E2EE_KEY_FINGERPRINT_LABEL:
+ *
+ * The domain-separation label of key fingerprints
+ * (e2ee_key_provider_dup_key_fingerprint(), `e2ee-key fingerprint`): the
+ * fingerprint is the first 16 bytes of HMAC-SHA256 with the AES key as
+ * HMAC key and this ASCII string as message. Fixed: changing it changes
+ * every fingerprint.
+ *
+ * Since: 1.0
+ */
+#define E2EE_KEY_FINGERPRINT_LABEL "gst-e2ee key fingerprint v1"
+
+/* A fingerprint of the AES key at @key_index, which two ends compare to
+ * know they hold the same key (also for keys that are not exportable). */
+E2EE_API
+gchar *e2ee_key_provider_dup_key_fingerprint    (E2eeKeyProvider * provider,
+                                                 const gchar * participant_id,
+                                                 guint key_index,
+                                                 GError ** error);
+
 /* Whether the slot of @key_index holds a key, valid or not. */
 E2EE_API
 gboolean e2ee_key_provider_has_key              (E2eeKeyProvider * provider,

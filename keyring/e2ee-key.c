@@ -382,6 +382,24 @@ e2ee_key_export_material (const E2eeKey * key)
       e2ee_secure_memory_free, copy);
 }
 
+gboolean
+e2ee_key_fingerprint (const E2eeKey * key, guint8 * out, GError ** error)
+{
+  gboolean revoked, ok = FALSE;
+
+  g_return_val_if_fail (key != NULL && out != NULL, FALSE);
+
+  g_rw_lock_reader_lock (&secret_lock);
+  revoked = key->secret == NULL;
+  if (!revoked)
+    ok = e2ee_kdf_fingerprint (key_aes_key (key), key->key_bits / 8, out,
+        error);
+  g_rw_lock_reader_unlock (&secret_lock);
+  if (revoked)
+    set_revoked_error (error);
+  return ok;
+}
+
 E2eeKdf
 e2ee_key_get_kdf (const E2eeKey * key)
 {

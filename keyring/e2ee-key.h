@@ -65,6 +65,11 @@ E2eeKey *e2ee_key_ratchet_cached (E2eeKey * key, GError ** error);
 gboolean e2ee_key_revoke (E2eeKey * key);
 gboolean e2ee_key_is_revoked (const E2eeKey * key);
 
+/* The fingerprint of @key's AES key (e2ee_kdf_fingerprint()); FALSE with
+ * E2EE_ERROR_MISSING_KEY once revoked. */
+gboolean e2ee_key_fingerprint (const E2eeKey * key, guint8 * out,
+    GError ** error);
+
 /* Where @key's secret (material and AES key, *@len bytes) lives in the
  * secure-memory arena, NULL once revoked. For tests and the benchmark, to
  * look at the slot after removal; never read through it. */

@@ -11,7 +11,9 @@
  * key provider's API. A passphrase or key is copied into guarded memory at
  * once (e2ee_key_material_new(), never kept in the heap); a file is read,
  * without blocking, in NULL->READY, so that a file that cannot be read
- * fails the state change with an error naming it, as filesrc's does. The
+ * fails the state change with an error naming it, as filesrc's does; a
+ * Secret Service item (key-secret, passphrase-secret) likewise, through
+ * libsecret, with the errors a file of the same contents would give. The
  * key goes into the provider at READY->PAUSED (see gste2eebase.c for why
  * so late), or at once when set while the element runs.
  *
@@ -37,9 +39,12 @@
 #define DEFAULT_PASSPHRASE_FILE NULL
 #define DEFAULT_KEY NULL
 #define DEFAULT_KEY_FILE NULL
+#define DEFAULT_KEY_SECRET NULL
+#define DEFAULT_PASSPHRASE_SECRET NULL
 
 static const gchar *const prop_names[GST_E2EE_N_KEY_PROPS] = {
-  "passphrase", "passphrase-file", "key", "key-file",
+  "passphrase", "passphrase-file", "key", "key-file", "key-secret",
+  "passphrase-secret",
 };
 
 static GParamSpec *
@@ -81,6 +86,26 @@ make_pspec (GstE2eeKeyProp prop, GstE2eeDirection dir)
               "Path of a file with raw key material to decrypt with (bytes, "
               "or hex text); keep it mode 0600; write-only"),
           DEFAULT_KEY_FILE, flags);
+    case GST_E2EE_KEY_PROP_KEY_SECRET:
+      return g_param_spec_string ("key-secret", "Key secret",
+          GST_E2EE_FOR (dir,
+              "Attributes (name=value,...) of the Secret Service item "
+              "holding raw key material to encrypt with, as a key file "
+              "(store one with: e2ee-key store FILE ATTRIBUTES); write-only",
+              "Attributes (name=value,...) of the Secret Service item "
+              "holding raw key material to decrypt with, as a key file "
+              "(store one with: e2ee-key store FILE ATTRIBUTES); write-only"),
+          DEFAULT_KEY_SECRET, flags);
+    case GST_E2EE_KEY_PROP_PASSPHRASE_SECRET:
+      return g_param_spec_string ("passphrase-secret", "Passphrase secret",
+          GST_E2EE_FOR (dir,
+              "Attributes (name=value,...) of the Secret Service item "
+              "holding the passphrase to encrypt with (store one with: "
+              "e2ee-key store --passphrase FILE ATTRIBUTES); write-only",
+              "Attributes (name=value,...) of the Secret Service item "
+              "holding the passphrase to decrypt with (store one with: "
+              "e2ee-key store --passphrase FILE ATTRIBUTES); write-only"),
+          DEFAULT_PASSPHRASE_SECRET, flags);
     case GST_E2EE_N_KEY_PROPS:
     default:
       break;
@@ -130,6 +155,8 @@ clear_values (GstE2eeKeyProps * props)
   g_clear_pointer (&props->key, g_bytes_unref);
   g_clear_pointer (&props->passphrase_file, g_free);
   g_clear_pointer (&props->key_file, g_free);
+  g_clear_pointer (&props->key_secret, g_free);
+  g_clear_pointer (&props->passphrase_secret, g_free);
 }
 
 void
@@ -165,6 +192,14 @@ gst_e2ee_key_props_set_property (GstE2eeKeyProps * props,
       g_free (props->key_file);
       props->key_file = g_value_dup_string (value);
       break;
+    case GST_E2EE_KEY_PROP_KEY_SECRET:
+      g_free (props->key_secret);
+      props->key_secret = g_value_dup_string (value);
+      break;
+    case GST_E2EE_KEY_PROP_PASSPHRASE_SECRET:
+      g_free (props->passphrase_secret);
+      props->passphrase_secret = g_value_dup_string (value);
+      break;
     default:
       g_warn_if_reached ();
       break;
@@ -182,6 +217,7 @@ key_prop_set (GstE2eeKeyProps * props, GstE2eeKeyProp * second)
   gboolean set[GST_E2EE_N_KEY_PROPS] = {
     props->passphrase != NULL, props->passphrase_file != NULL,
     props->key != NULL, props->key_file != NULL,
+    props->key_secret != NULL, props->passphrase_secret != NULL,
   };
   GstE2eeKeyProp first = GST_E2EE_N_KEY_PROPS;
   guint i;
@@ -210,18 +246,37 @@ resource_error_of (const GError * error)
   return GST_RESOURCE_ERROR_FAILED;
 }
 
-/* A file that cannot be read: an error in NULL->READY (the state change
- * fails), a warning while running (the previous key stays). */
+static const gchar *
+hint_of (GstE2eeKeyProp prop)
+{
+  switch (prop) {
+    case GST_E2EE_KEY_PROP_KEY_FILE:
+      return "key-file: a file of raw key material, as bytes or hex text, 1 "
+          "to 4096 bytes (make one with: e2ee-key new FILE)";
+    case GST_E2EE_KEY_PROP_PASSPHRASE_FILE:
+      return "passphrase-file: a file holding the passphrase as text, 1 to "
+          "4096 bytes, one trailing newline ignored (make one with: "
+          "e2ee-key new --passphrase FILE)";
+    case GST_E2EE_KEY_PROP_KEY_SECRET:
+      return "key-secret: the attributes (name=value,...) of a Secret "
+          "Service item holding raw key material as a key file does (store "
+          "one with: e2ee-key store FILE ATTRIBUTES; list them with: "
+          "secret-tool search ATTRIBUTE VALUE)";
+    case GST_E2EE_KEY_PROP_PASSPHRASE_SECRET:
+    default:
+      return "passphrase-secret: the attributes (name=value,...) of a "
+          "Secret Service item holding the passphrase (store one with: "
+          "e2ee-key store --passphrase FILE ATTRIBUTES)";
+  }
+}
+
+/* A file or secret that cannot be read: an error in NULL->READY (the
+ * state change fails), a warning while running (the previous key stays). */
 static void
 post_file_error (GstElement * element, const GError * error,
     GstE2eeKeyProp prop, gboolean running)
 {
-  const gchar *hint = prop == GST_E2EE_KEY_PROP_KEY_FILE ?
-      "key-file: a file of raw key material, as bytes or hex text, 1 to "
-      "4096 bytes (make one with: openssl rand -hex 32 > FILE; chmod 600 "
-      "FILE)" :
-      "passphrase-file: a file holding the passphrase as text, 1 to 4096 "
-      "bytes, one trailing newline ignored (chmod 600 FILE)";
+  const gchar *hint = hint_of (prop);
   gchar *debug = g_strdup_printf ("%s%s", hint, running ?
       ". The previous key stays in use." : "");
 
@@ -235,6 +290,29 @@ post_file_error (GstElement * element, const GError * error,
         GST_RESOURCE_ERROR, resource_error_of (error),
         g_strdup_printf ("%s.", error->message), debug, __FILE__,
         GST_FUNCTION, __LINE__);
+}
+
+/* The key in the Secret Service item @attributes names (NULL with an
+ * error or warning posted, as for a file). */
+static GBytes *
+read_secret (GstElement * element, GstE2eeKeyProp prop,
+    const gchar * attributes, gboolean running)
+{
+  GError *error = NULL;
+  GBytes *material;
+
+  GST_DEBUG_OBJECT (element, "reading %s \"%s\" from the Secret Service",
+      prop_names[prop], attributes);
+  if (prop == GST_E2EE_KEY_PROP_KEY_SECRET)
+    material = e2ee_key_material_new_from_secret (attributes, &error);
+  else
+    material = e2ee_key_material_new_from_passphrase_secret (attributes,
+        &error);
+  if (material == NULL) {
+    post_file_error (element, error, prop, running);
+    g_clear_error (&error);
+  }
+  return material;
 }
 
 static GBytes *
@@ -289,28 +367,39 @@ gst_e2ee_key_props_load (GstE2eeKeyProps * props, GstElement * element,
     path = g_strdup (props->passphrase_file);
   else if (prop == GST_E2EE_KEY_PROP_KEY_FILE)
     path = g_strdup (props->key_file);
+  else if (prop == GST_E2EE_KEY_PROP_KEY_SECRET)
+    path = g_strdup (props->key_secret);
+  else if (prop == GST_E2EE_KEY_PROP_PASSPHRASE_SECRET)
+    path = g_strdup (props->passphrase_secret);
   GST_OBJECT_UNLOCK (element);
 
   if (second != GST_E2EE_N_KEY_PROPS) {
     GST_ELEMENT_ERROR (element, LIBRARY, SETTINGS,
         ("Both %s and %s are set: set one key property only.",
             prop_names[prop], prop_names[second]),
-        ("passphrase, passphrase-file, key and key-file each set the key; "
-            "with two, the result would depend on their order"));
+        ("passphrase, passphrase-file, key, key-file, key-secret and "
+            "passphrase-secret each set the key; with two, the result would "
+            "depend on their order"));
     g_clear_pointer (&material, g_bytes_unref);
     g_free (path);
     return FALSE;
   }
 
   if (path != NULL) {
-    material = read_file (element, prop, path, running);
+    /* A path, or the attributes of a secret. */
+    if (prop == GST_E2EE_KEY_PROP_KEY_SECRET
+        || prop == GST_E2EE_KEY_PROP_PASSPHRASE_SECRET)
+      material = read_secret (element, prop, path, running);
+    else
+      material = read_file (element, prop, path, running);
     g_free (path);
     if (material == NULL)
       return FALSE;
   }
   if (material != NULL)
     kind = prop == GST_E2EE_KEY_PROP_PASSPHRASE ||
-        prop == GST_E2EE_KEY_PROP_PASSPHRASE_FILE ?
+        prop == GST_E2EE_KEY_PROP_PASSPHRASE_FILE ||
+        prop == GST_E2EE_KEY_PROP_PASSPHRASE_SECRET ?
         GST_E2EE_PENDING_KEY_PASSPHRASE : GST_E2EE_PENDING_KEY_RAW;
 
   GST_OBJECT_LOCK (element);

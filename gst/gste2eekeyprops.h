@@ -8,8 +8,9 @@
  */
 
 /* The write-only key properties of e2eeencrypt and e2eedecrypt
- * (passphrase, passphrase-file, key, key-file): their values, the key read
- * from them, and putting that key into the element's key provider. */
+ * (passphrase, passphrase-file, key, key-file, key-secret,
+ * passphrase-secret): their values, the key read from them, and putting
+ * that key into the element's key provider. */
 
 #pragma once
 
@@ -27,6 +28,8 @@ typedef enum
   GST_E2EE_KEY_PROP_PASSPHRASE_FILE,
   GST_E2EE_KEY_PROP_KEY,
   GST_E2EE_KEY_PROP_KEY_FILE,
+  GST_E2EE_KEY_PROP_KEY_SECRET,
+  GST_E2EE_KEY_PROP_PASSPHRASE_SECRET,
   GST_E2EE_N_KEY_PROPS
 } GstE2eeKeyProp;
 
@@ -47,6 +50,9 @@ typedef struct
   GBytes *key;
   gchar *passphrase_file;
   gchar *key_file;
+  /* Secret Service attributes ("name=value,..."). */
+  gchar *key_secret;
+  gchar *passphrase_secret;
 
   /* The key read from them (gst_e2ee_key_props_load()), not yet in a
    * provider. */

@@ -37,6 +37,7 @@
 #endif
 
 #include "keyring/e2ee-key-material.h"
+#include "keyring/e2ee-key-material-private.h"
 #include "keyring/e2ee-key.h"
 #include "keyring/e2ee-secure-memory.h"
 
@@ -50,8 +51,8 @@
 #include <sodium.h>
 
 /* @len bytes plus the trailing zero byte, zero-filled. */
-static guint8 *
-material_alloc (gsize len)
+guint8 *
+e2ee_key_material_alloc (gsize len)
 {
   if (len >= G_MAXSIZE)
     return NULL;
@@ -84,7 +85,7 @@ e2ee_key_material_new (const guint8 * data, gsize len)
 
   g_return_val_if_fail (data != NULL || len == 0, NULL);
 
-  copy = material_alloc (len);
+  copy = e2ee_key_material_alloc (len);
   if (copy == NULL)
     return NULL;
   if (len > 0)
@@ -121,7 +122,7 @@ decode_if_hex (guint8 * data, gsize * len)
     return data;
 
   /* libsodium's decoder runs in constant time: the digits are a secret. */
-  bin = material_alloc (text_len / 2);
+  bin = e2ee_key_material_alloc (text_len / 2);
   if (bin == NULL || sodium_hex2bin (bin, text_len / 2, (const char *) data,
           text_len, NULL, &bin_len, NULL) != 0) {
     e2ee_secure_memory_free (bin);
@@ -225,7 +226,7 @@ read_secret_file (const gchar * path, const gchar * what, gsize * len,
     goto out;
 
   *len = st.st_size;
-  data = material_alloc (*len);
+  data = e2ee_key_material_alloc (*len);
   if (data == NULL) {
     g_set_error (error, E2EE_ERROR, E2EE_ERROR_INTERNAL,
         "Out of guarded memory for the %" G_GSIZE_FORMAT " bytes of %s "
@@ -282,7 +283,37 @@ e2ee_key_material_new_from_file (const gchar * path, guint * mode,
   data = read_secret_file (path, "Key file", &len, mode, error);
   if (data == NULL)
     return NULL;
+  return e2ee_key_material_take_key (data, len);
+}
+
+GBytes *
+e2ee_key_material_take_key (guint8 * data, gsize len)
+{
   data = decode_if_hex (data, &len);
+  return material_to_bytes (data, len);
+}
+
+GBytes *
+e2ee_key_material_take_passphrase (guint8 * data, gsize len,
+    const gchar * what, const gchar * name, GError ** error)
+{
+  if (len > 0 && data[len - 1] == '\n') {
+    data[--len] = 0;
+    if (len > 0 && data[len - 1] == '\r')
+      data[--len] = 0;
+  }
+  if (len == 0) {
+    g_set_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT,
+        "%s \"%s\" is empty", what, name);
+    e2ee_secure_memory_free (data);
+    return NULL;
+  }
+  if (memchr (data, 0, len) != NULL) {
+    g_set_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT,
+        "%s \"%s\" holds a zero byte: a passphrase is text", what, name);
+    e2ee_secure_memory_free (data);
+    return NULL;
+  }
   return material_to_bytes (data, len);
 }
 
@@ -313,6 +344,7 @@ e2ee_key_material_new_from_passphrase_file (const gchar * path,
   guint8 *data;
   gsize len = 0;
   guint file_mode = 0;
+  GBytes *material;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -321,24 +353,9 @@ e2ee_key_material_new_from_passphrase_file (const gchar * path,
   if (data == NULL)
     return NULL;
 
-  if (data[len - 1] == '\n') {
-    data[--len] = 0;
-    if (len > 0 && data[len - 1] == '\r')
-      data[--len] = 0;
-  }
-  if (len == 0) {
-    g_set_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT,
-        "%s \"%s\" is empty", what, path);
-    e2ee_secure_memory_free (data);
-    return NULL;
-  }
-  if (memchr (data, 0, len) != NULL) {
-    g_set_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT,
-        "%s \"%s\" holds a zero byte: a passphrase is text", what, path);
-    e2ee_secure_memory_free (data);
-    return NULL;
-  }
-  if (mode != NULL)
+  material = e2ee_key_material_take_passphrase (data, len, what, path,
+      error);
+  if (material != NULL && mode != NULL)
     *mode = file_mode;
-  return material_to_bytes (data, len);
+  return material;
 }

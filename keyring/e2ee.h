@@ -16,3 +16,4 @@
 #include <keyring/e2ee-key-material.h>
 #include <keyring/e2ee-key-provider.h>
 #include <keyring/e2ee-frame-cryptor.h>
+#include <keyring/e2ee-secret-service.h>

@@ -954,9 +954,9 @@ GST_START_TEST (test_blurbs_per_element)
             g_param_spec_get_blurb (pspecs[i])), "%s: the same blurb",
         pspecs[i]->name);
   }
-  /* key-provider, participant-id, enabled, key-index, stats, the four key
+  /* key-provider, participant-id, enabled, key-index, stats, the six key
    * properties and the options */
-  fail_unless_equals_int (own, 9 + G_N_ELEMENTS (option_names));
+  fail_unless_equals_int (own, 11 + G_N_ELEMENTS (option_names));
   g_free (pspecs);
   gst_object_unref (enc);
   gst_object_unref (dec);

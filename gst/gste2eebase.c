@@ -655,6 +655,8 @@ install_key_removal_signals (GObjectClass * gobject_class)
    * applied to that slot is dropped too.
    *
    * Returns: %TRUE if the provider held a key there
+   *
+   * Since: 1.0
    */
   g_signal_new_class_handler ("remove-key", type,
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
@@ -673,6 +675,8 @@ install_key_removal_signals (GObjectClass * gobject_class)
    * own; never the shared ring.
    *
    * Returns: %TRUE if the participant had a key ring
+   *
+   * Since: 1.0
    */
   g_signal_new_class_handler ("remove-participant", type,
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
@@ -687,6 +691,8 @@ install_key_removal_signals (GObjectClass * gobject_class)
    * (e2ee_key_provider_clear_keys()), and a key property not yet applied:
    * all wiped at once, and every element of that provider drops frames
    * (state `missing-key`) until a key is set again.
+   *
+   * Since: 1.0
    */
   g_signal_new_class_handler ("clear-keys", type,
       G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,

@@ -48,14 +48,16 @@
  *
  * As for e2eeencrypt: an #E2eeKeyProvider from `key-provider` or a
  * GstContext, or for gst-launch-1.0 one of the write-only key properties
- * `passphrase`, `passphrase-file` (the passphrase from a file), `key` (hex)
- * and `key-file`, which fill slot `key-index` (or 0) of the ring of
+ * `passphrase`, `passphrase-file` (the passphrase from a file), `key` (hex),
+ * `key-file`, `key-secret` and `passphrase-secret` (from the Secret
+ * Service), which fill slot `key-index` (or 0) of the ring of
  * `participant-id` (with `shared-key=false`) or of the shared ring, and
- * make it current. Files are read, without blocking, in NULL->READY; one
- * that cannot be read (missing, empty, a directory, a FIFO, over 4096
- * bytes) is an error naming it, and one that group or others may read a
- * warning. Keys set through these properties are not exportable from the
- * provider.
+ * make it current. Files and secrets are read, without blocking on a file,
+ * in NULL->READY; one that cannot be read (missing, empty, a directory, a
+ * FIFO, over 4096 bytes, no Secret Service) is an error naming it, and a
+ * file that group or others may read a warning. Keys set through these
+ * properties are not exportable from the provider; the application can
+ * still ratchet them (e2ee_key_provider_ratchet_key()).
  *
  * With `ratchet-window-size` (LiveKit's `ratchetWindowSize`), a frame that
  * fails is tried with up to that many ratchet steps of its key; the first
@@ -155,8 +157,8 @@
  * * `enabled`: decrypt (default), or pass frames through still encrypted
  * * `key-index`: the slot the key properties fill (-1: slot 0); frames
  *   carry their own key index
- * * `passphrase`, `passphrase-file`, `key`, `key-file`: the key (one of
- *   them, write-only; see Keys)
+ * * `passphrase`, `passphrase-file`, `key`, `key-file`, `key-secret`,
+ *   `passphrase-secret`: the key (one of them, write-only; see Keys)
  * * `shared-key`, `ratchet-salt`, `ratchet-window-size`,
  *   `failure-tolerance`, `key-ring-size`, `key-size`, `encryption-type`,
  *   `uncrypted-magic-bytes`, `key-derivation`,

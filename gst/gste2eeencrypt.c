@@ -52,15 +52,24 @@
  *   is not part of it).
  * * `key`: raw key material in hex (HKDF, as LiveKit's raw keys).
  * * `key-file`: a file of raw key material, as bytes or hex text (make one
- *   with `openssl rand -hex 32 > room.key; chmod 600 room.key`).
+ *   with `e2ee-key new room.key`, or `openssl rand -hex 32 > room.key;
+ *   chmod 600 room.key`).
+ * * `key-secret`: the attributes (`name=value,...`) of a Secret Service
+ *   item (gnome-keyring, ...) holding what a key file would; store one
+ *   with `e2ee-key store room.key room=standup`.
+ * * `passphrase-secret`: the same for a passphrase
+ *   (`e2ee-key store --passphrase room.pass room=standup`).
  *
  * Only one of them may be set. The key goes into slot `key-index` (or 0)
  * of the ring of `participant-id` (with `shared-key=false`) or of the
  * shared ring, and becomes current. A file is read, without blocking, when
- * the element goes from NULL to READY: one that is missing, empty, a
- * directory, a FIFO or larger than 4096 bytes is an error that names it
- * and stops the pipeline; one that group or others may read is used, with
- * a warning. Set while PLAYING, a key property replaces the key at once
+ * the element goes from NULL to READY, and so is a secret (through
+ * libsecret): one that is missing, empty, a directory, a FIFO or larger
+ * than 4096 bytes, or a secret the Secret Service does not have (or a
+ * Secret Service that cannot be reached), is an error that names it and
+ * stops the pipeline, for example `Key secret "room=standup" does not
+ * exist in the Secret Service.`; a file that group or others may read is
+ * used, with a warning. Set while PLAYING, a key property replaces the key at once
  * (a file that cannot be read is then a warning, and the old key stays).
  * Key material is never readable from a property, never logged, and not
  * exportable from the provider (#E2eeKeyProvider:element-keys-exportable).
@@ -167,8 +176,8 @@
  * * `enabled`: encrypt (default), or pass frames through unencrypted
  * * `key-index`: the slot to encrypt with (-1: the provider's current
  *   index) and to put the key properties' key in
- * * `passphrase`, `passphrase-file`, `key`, `key-file`: the key (one of
- *   them, write-only; see Keys)
+ * * `passphrase`, `passphrase-file`, `key`, `key-file`, `key-secret`,
+ *   `passphrase-secret`: the key (one of them, write-only; see Keys)
  * * `shared-key`, `ratchet-salt`, `ratchet-window-size`,
  *   `failure-tolerance`, `key-ring-size`, `key-size`, `encryption-type`,
  *   `uncrypted-magic-bytes`, `key-derivation`,

@@ -31,6 +31,8 @@ gst_e2ee_stats_install (GObjectClass * klass, guint prop_id,
    * after which the cryptor was in it: `frames-ok`, `frames-missing-key`,
    * `frames-decryption-failed`, `frames-encryption-failed`,
    * `frames-key-ratcheted`, `frames-internal-error`.
+   *
+   * Since: 1.0
    */
   g_object_class_install_property (klass, prop_id,
       g_param_spec_boxed ("stats", "Statistics",

@@ -67,6 +67,8 @@ lookup_failed (E2eeKeyLookup lookup, const gchar * participant_id,
  *
  * Returns: %TRUE on success, %FALSE with @error set
  *   (%E2EE_ERROR_MISSING_KEY when the ring has no current key)
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_encrypt_data (E2eeKeyProvider * provider,
@@ -187,6 +189,8 @@ open_in_ratchet_window (E2eeKeyProvider * provider,
  *   set: %E2EE_ERROR_INVALID_ARGUMENT for a bad IV length,
  *   %E2EE_ERROR_MISSING_KEY, %E2EE_ERROR_INVALID_KEY, or
  *   %E2EE_ERROR_DECRYPTION_FAILED when the packet does not authenticate
+ *
+ * Since: 1.0
  */
 GBytes *
 e2ee_key_provider_decrypt_data (E2eeKeyProvider * provider,

@@ -8,10 +8,9 @@
  */
 
 /**
- * SECTION:e2ee-frame-cryptor
- * @title: E2eeFrameCryptor
- * @short_description: encrypts and decrypts encoded frames in LiveKit's
- *   frame format
+ * E2eeFrameCryptor:
+ *
+ * Encrypts and decrypts encoded frames in LiveKit's frame format.
  *
  * An #E2eeFrameCryptor turns one stream's encoded frames (one access unit
  * each) into LiveKit E2EE frames and back:
@@ -72,6 +71,8 @@
  * empty (%E2EE_ERROR_MISSING_KEY), and the contexts bound to the removed
  * key are freed (which wipes their AES key schedule) by the removal
  * itself, waiting for a frame in flight, rather than on the next frame.
+ *
+ * Since: 1.0
  */
 
 #ifdef HAVE_CONFIG_H
@@ -931,6 +932,8 @@ e2ee_frame_cryptor_class_init (E2eeFrameCryptorClass * klass)
    * E2eeFrameCryptor:key-provider:
    *
    * The #E2eeKeyProvider holding the keys and options (construct-only).
+   *
+   * Since: 1.0
    */
   properties[PROP_KEY_PROVIDER] = g_param_spec_object ("key-provider",
       "Key provider", "The key provider holding keys and options",
@@ -941,6 +944,8 @@ e2ee_frame_cryptor_class_init (E2eeFrameCryptorClass * klass)
    * E2eeFrameCryptor:participant-id:
    *
    * The participant whose key ring is used (%NULL: the shared ring).
+   *
+   * Since: 1.0
    */
   properties[PROP_PARTICIPANT_ID] = g_param_spec_string ("participant-id",
       "Participant ID", "Participant whose key ring is used (NULL: shared)",
@@ -950,6 +955,8 @@ e2ee_frame_cryptor_class_init (E2eeFrameCryptorClass * klass)
    * E2eeFrameCryptor:track-id:
    *
    * A name for the stream in state reports (a track id or element name).
+   *
+   * Since: 1.0
    */
   properties[PROP_TRACK_ID] = g_param_spec_string ("track-id", "Track ID",
       "Name of the stream in state reports", NULL, rw);
@@ -958,6 +965,8 @@ e2ee_frame_cryptor_class_init (E2eeFrameCryptorClass * klass)
    * E2eeFrameCryptor:codec:
    *
    * Which clear-header rule applies to the stream's frames.
+   *
+   * Since: 1.0
    */
   properties[PROP_CODEC] = g_param_spec_enum ("codec", "Codec",
       "Clear-header rule of the stream", E2EE_TYPE_CODEC, DEFAULT_CODEC, rw);
@@ -966,6 +975,8 @@ e2ee_frame_cryptor_class_init (E2eeFrameCryptorClass * klass)
    * E2eeFrameCryptor:key-index:
    *
    * The key index an encryptor uses; -1 follows the ring's current index.
+   *
+   * Since: 1.0
    */
   properties[PROP_KEY_INDEX] = g_param_spec_int ("key-index", "Key index",
       "Key index to encrypt with (-1: the ring's current index)", -1,
@@ -975,6 +986,8 @@ e2ee_frame_cryptor_class_init (E2eeFrameCryptorClass * klass)
    * E2eeFrameCryptor:state:
    *
    * The last reported #E2eeState.
+   *
+   * Since: 1.0
    */
   properties[PROP_STATE] = g_param_spec_enum ("state", "State",
       "Last reported state", E2EE_TYPE_STATE, E2EE_STATE_NEW,
@@ -991,6 +1004,8 @@ e2ee_frame_cryptor_class_init (E2eeFrameCryptorClass * klass)
    * The cryptor's state or its key index changed. Emitted from the thread
    * that handled the frame, with no lock held; the provider emits its own
    * #E2eeKeyProvider::state-changed right after.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -1019,6 +1034,8 @@ e2ee_frame_cryptor_init (E2eeFrameCryptor * self)
  * Creates a frame cryptor for one stream.
  *
  * Returns: (transfer full): a new #E2eeFrameCryptor
+ *
+ * Since: 1.0
  */
 E2eeFrameCryptor *
 e2ee_frame_cryptor_new (E2eeKeyProvider * provider,
@@ -1034,7 +1051,12 @@ e2ee_frame_cryptor_new (E2eeKeyProvider * provider,
  * e2ee_frame_cryptor_get_key_provider:
  * @cryptor: an #E2eeFrameCryptor
  *
+ * The provider whose keys and options the cryptor uses, as given to
+ * e2ee_frame_cryptor_new().
+ *
  * Returns: (transfer none): the cryptor's #E2eeKeyProvider
+ *
+ * Since: 1.0
  */
 E2eeKeyProvider *
 e2ee_frame_cryptor_get_key_provider (E2eeFrameCryptor * cryptor)
@@ -1050,6 +1072,8 @@ e2ee_frame_cryptor_get_key_provider (E2eeFrameCryptor * cryptor)
  * @codec: the stream's #E2eeCodec
  *
  * Sets the clear-header rule for the following frames.
+ *
+ * Since: 1.0
  */
 void
 e2ee_frame_cryptor_set_codec (E2eeFrameCryptor * cryptor, E2eeCodec codec)
@@ -1069,6 +1093,8 @@ e2ee_frame_cryptor_set_codec (E2eeFrameCryptor * cryptor, E2eeCodec codec)
  *
  * Switches the cryptor to another participant's key ring (LiveKit reuses a
  * cryptor when a transceiver is reused).
+ *
+ * Since: 1.0
  */
 void
 e2ee_frame_cryptor_set_participant_id (E2eeFrameCryptor * cryptor,
@@ -1100,6 +1126,8 @@ e2ee_frame_cryptor_set_participant_id (E2eeFrameCryptor * cryptor,
  * @track_id: (nullable): a name for the stream in state reports
  *
  * Sets the track id passed along with state changes.
+ *
+ * Since: 1.0
  */
 void
 e2ee_frame_cryptor_set_track_id (E2eeFrameCryptor * cryptor,
@@ -1121,6 +1149,8 @@ e2ee_frame_cryptor_set_track_id (E2eeFrameCryptor * cryptor,
  *
  * Pins the encryptor to one key index. Decryption always uses the key
  * index each frame carries.
+ *
+ * Since: 1.0
  */
 void
 e2ee_frame_cryptor_set_key_index (E2eeFrameCryptor * cryptor, gint key_index)
@@ -1140,7 +1170,12 @@ e2ee_frame_cryptor_set_key_index (E2eeFrameCryptor * cryptor, gint key_index)
  * e2ee_frame_cryptor_get_state:
  * @cryptor: an #E2eeFrameCryptor
  *
+ * The state the cryptor last reported through
+ * #E2eeFrameCryptor::state-changed (also its #E2eeFrameCryptor:state).
+ *
  * Returns: the last state reported (%E2EE_STATE_NEW before any frame)
+ *
+ * Since: 1.0
  */
 E2eeState
 e2ee_frame_cryptor_get_state (E2eeFrameCryptor * cryptor)
@@ -1166,6 +1201,8 @@ e2ee_frame_cryptor_get_state (E2eeFrameCryptor * cryptor)
  * (at most @frame_len * 3 / 2 + 46).
  *
  * Returns: the size of the output buffer to pass to encrypt
+ *
+ * Since: 1.0
  */
 gsize
 e2ee_frame_cryptor_get_max_encrypted_size (E2eeFrameCryptor * cryptor,
@@ -1208,6 +1245,8 @@ e2ee_frame_cryptor_get_max_encrypted_size (E2eeFrameCryptor * cryptor,
  *   %E2EE_ERROR_MALFORMED_FRAME for an H.264/H.265 frame of a few bytes
  *   that ends in its slice NAL unit's header byte, which no LiveKit
  *   receiver could split). Nothing usable is in @out on failure.
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_frame_cryptor_encrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,
@@ -1267,6 +1306,8 @@ e2ee_frame_cryptor_encrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,
  *   %E2EE_ERROR_MALFORMED_FRAME (too short, IV length not 12, or a
  *   server-injected frame with an unknown payload), %E2EE_ERROR_NO_SPACE.
  *   No unauthenticated byte is left in @out.
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_frame_cryptor_decrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,
@@ -1312,6 +1353,8 @@ e2ee_frame_cryptor_decrypt (E2eeFrameCryptor * cryptor, const guint8 * frame,
  *
  * Returns: (transfer full) (nullable): the encrypted frame, or %NULL with
  *   @error set (see e2ee_frame_cryptor_encrypt())
+ *
+ * Since: 1.0
  */
 GBytes *
 e2ee_frame_cryptor_encrypt_bytes (E2eeFrameCryptor * cryptor, GBytes * frame,
@@ -1349,6 +1392,8 @@ e2ee_frame_cryptor_encrypt_bytes (E2eeFrameCryptor * cryptor, GBytes * frame,
  *
  * Returns: (transfer full) (nullable): the plaintext frame, or %NULL with
  *   @error set (see e2ee_frame_cryptor_decrypt()): drop the frame
+ *
+ * Since: 1.0
  */
 GBytes *
 e2ee_frame_cryptor_decrypt_bytes (E2eeFrameCryptor * cryptor, GBytes * frame,

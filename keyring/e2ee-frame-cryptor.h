@@ -30,6 +30,8 @@ G_DECLARE_FINAL_TYPE (E2eeFrameCryptor, e2ee_frame_cryptor, E2EE,
  *
  * Bytes a frame grows by when encrypted: 16-byte tag, 12-byte IV, the IV
  * length byte and the key index byte (plus escape bytes for H.264/H.265).
+ *
+ * Since: 1.0
  */
 #define E2EE_FRAME_OVERHEAD 30
 
@@ -38,6 +40,8 @@ G_DECLARE_FINAL_TYPE (E2eeFrameCryptor, e2ee_frame_cryptor, E2EE,
  *
  * The length of a frame's IV, which is also the value of the IV length
  * byte in front of the key index (LiveKit's frames always carry 12).
+ *
+ * Since: 1.0
  */
 #define E2EE_FRAME_IV_LENGTH 12
 

@@ -77,6 +77,8 @@ material_to_bytes (guint8 * data, gsize len)
  *
  * Returns: (transfer full) (nullable): the copy, wiped when freed; %NULL
  *   when the system refuses more guarded memory
+ *
+ * Since: 1.0
  */
 GBytes *
 e2ee_key_material_new (const guint8 * data, gsize len)
@@ -269,6 +271,8 @@ out:
  *   %E2EE_ERROR_INVALID_ARGUMENT when it is not a regular file of 1 to
  *   %E2EE_KEY_FILE_MAX_SIZE bytes, %E2EE_ERROR_INTERNAL when guarded
  *   memory runs out. @mode is only set on success.
+ *
+ * Since: 1.0
  */
 GBytes *
 e2ee_key_material_new_from_file (const gchar * path, guint * mode,
@@ -335,6 +339,8 @@ e2ee_key_material_take_passphrase (guint8 * data, gsize len,
  *   set as by e2ee_key_material_new_from_file(), and
  *   %E2EE_ERROR_INVALID_ARGUMENT for a file that holds nothing but a
  *   newline or holds a zero byte.
+ *
+ * Since: 1.0
  */
 GBytes *
 e2ee_key_material_new_from_passphrase_file (const gchar * path,

@@ -25,6 +25,8 @@ G_BEGIN_DECLS
  *
  * The largest key file e2ee_key_material_new_from_file() reads, in bytes:
  * key files hold a passphrase-sized secret, not media.
+ *
+ * Since: 1.0
  */
 #define E2EE_KEY_FILE_MAX_SIZE 4096
 

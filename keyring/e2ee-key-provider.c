@@ -8,9 +8,9 @@
  */
 
 /**
- * SECTION:e2ee-key-provider
- * @title: E2eeKeyProvider
- * @short_description: LiveKit-compatible key rings shared by frame cryptors
+ * E2eeKeyProvider:
+ *
+ * LiveKit-compatible key rings shared by frame cryptors.
  *
  * An #E2eeKeyProvider holds the keys of one room, as LiveKit's key provider
  * does: one shared key ring (participant id %NULL, or any participant while
@@ -52,6 +52,8 @@
  * #E2eeKeyProvider:key-size describe how the keys already stored were made,
  * so they can only change while the provider holds no key: a change after
  * a key was set is refused with a warning and the property keeps its value.
+ *
+ * Since: 1.0
  */
 
 #ifdef HAVE_CONFIG_H
@@ -585,6 +587,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    * Whether every participant uses the shared key ring (LiveKit's
    * `sharedKey`). When %FALSE, each participant id has its own ring and
    * only a %NULL participant id means the shared ring.
+   *
+   * Since: 1.0
    */
   properties[PROP_SHARED_KEY] = g_param_spec_boolean ("shared-key",
       "Shared key", "Use one key ring for all participants",
@@ -595,6 +599,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    *
    * The salt of both key derivations and of every ratchet step (LiveKit's
    * `ratchetSalt`). Can only change while the provider holds no key.
+   *
+   * Since: 1.0
    */
   properties[PROP_RATCHET_SALT] = g_param_spec_string ("ratchet-salt",
       "Ratchet salt",
@@ -608,6 +614,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    * authenticate (LiveKit's `ratchetWindowSize`); 0 disables it. A frame
    * that authenticates with a ratcheted key makes the ratcheted key the
    * slot's key. The steps are derived ahead of time on a worker thread.
+   *
+   * Since: 1.0
    */
   properties[PROP_RATCHET_WINDOW_SIZE] =
       g_param_spec_uint ("ratchet-window-size", "Ratchet window size",
@@ -620,6 +628,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    * How many decryption failures a key may have before it is marked
    * invalid (LiveKit's `failureTolerance`); -1 never marks a key invalid.
    * A success, a new key or a ratchet resets the count.
+   *
+   * Since: 1.0
    */
   properties[PROP_FAILURE_TOLERANCE] =
       g_param_spec_int ("failure-tolerance", "Failure tolerance",
@@ -631,6 +641,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    *
    * Number of key slots per ring (LiveKit's `keyringSize`). Can only change
    * while the provider holds no key.
+   *
+   * Since: 1.0
    */
   properties[PROP_KEY_RING_SIZE] = g_param_spec_uint ("key-ring-size",
       "Key ring size",
@@ -642,6 +654,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    *
    * The trailer of server-injected frames, used until the room sets its own
    * with e2ee_key_provider_set_sif_trailer().
+   *
+   * Since: 1.0
    */
   properties[PROP_UNCRYPTED_MAGIC_BYTES] =
       g_param_spec_string ("uncrypted-magic-bytes", "Uncrypted magic bytes",
@@ -653,6 +667,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    *
    * AES key size in bits: 128 (LiveKit's) or 256. Can only change while
    * the provider holds no key.
+   *
+   * Since: 1.0
    */
   properties[PROP_KEY_SIZE] = g_param_spec_uint ("key-size", "Key size",
       "AES key size in bits, 128 or 256 (only changeable while no key is "
@@ -662,6 +678,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    * E2eeKeyProvider:encryption-type:
    *
    * Whether frames are encrypted at all.
+   *
+   * Since: 1.0
    */
   properties[PROP_ENCRYPTION_TYPE] = g_param_spec_enum ("encryption-type",
       "Encryption type", "Frame encryption (none passes frames through)",
@@ -673,6 +691,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    * Whether a decryptor drops frames while it has no usable key, rather
    * than passing them on as they are (LiveKit's
    * `discardFrameWhenCryptorNotReady`). Encryptors always drop.
+   *
+   * Since: 1.0
    */
   properties[PROP_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY] =
       g_param_spec_boolean ("discard-frame-when-cryptor-not-ready",
@@ -685,6 +705,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    *
    * Which function turns key material into an AES key (and ratchets it).
    * Keys already set keep the function they were made with.
+   *
+   * Since: 1.0
    */
   properties[PROP_KEY_DERIVATION] = g_param_spec_enum ("key-derivation",
       "Key derivation",
@@ -697,6 +719,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    * The room's server-injected-frame trailer, as
    * e2ee_key_provider_set_sif_trailer() sets it; %NULL (or empty): frames
    * ending in #E2eeKeyProvider:uncrypted-magic-bytes count as injected.
+   *
+   * Since: 1.0
    */
   properties[PROP_SIF_TRAILER] = g_param_spec_boxed ("sif-trailer",
       "SIF trailer",
@@ -714,6 +738,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    * it. Keys an application sets with e2ee_key_provider_set_key() and
    * e2ee_key_provider_set_passphrase() stay exportable (unless set with
    * %E2EE_KEY_FLAG_NOT_EXPORTABLE through the `_full` variants).
+   *
+   * Since: 1.0
    */
   properties[PROP_ELEMENT_KEYS_EXPORTABLE] =
       g_param_spec_boolean ("element-keys-exportable",
@@ -735,6 +761,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    * decryptor that recovered a frame inside the ratchet window. The new
    * material is not in the signal: read it with
    * e2ee_key_provider_export_key() if it must travel.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_KEY_RATCHETED] = g_signal_new ("key-ratcheted",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -750,6 +778,8 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
    *
    * A frame cryptor using this provider changed state. Emitted from the
    * streaming thread that saw the change.
+   *
+   * Since: 1.0
    */
   signals[SIGNAL_STATE_CHANGED] = g_signal_new ("state-changed",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -828,6 +858,8 @@ e2ee_key_provider_init (E2eeKeyProvider * self)
  * Creates a key provider with LiveKit's default options.
  *
  * Returns: (transfer full): a new #E2eeKeyProvider
+ *
+ * Since: 1.0
  */
 E2eeKeyProvider *
 e2ee_key_provider_new (void)
@@ -916,6 +948,8 @@ set_material (E2eeKeyProvider * self, const gchar * participant_id,
  * failure count.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_set_key (E2eeKeyProvider * provider,
@@ -945,6 +979,8 @@ e2ee_key_provider_set_key (E2eeKeyProvider * provider,
  * e2ee_key_provider_set_key() with @flags for the key.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_set_key_full (E2eeKeyProvider * provider,
@@ -975,6 +1011,8 @@ e2ee_key_provider_set_key_full (E2eeKeyProvider * provider,
  * PBKDF2-HMAC-SHA256.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_set_passphrase (E2eeKeyProvider * provider,
@@ -1004,6 +1042,8 @@ e2ee_key_provider_set_passphrase (E2eeKeyProvider * provider,
  * e2ee_key_provider_set_passphrase() with @flags for the key.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_set_passphrase_full (E2eeKeyProvider * provider,
@@ -1035,6 +1075,8 @@ e2ee_key_provider_set_passphrase_full (E2eeKeyProvider * provider,
  *
  * Returns: %TRUE on success, %FALSE with @error set (the errors of
  *   e2ee_key_material_new_from_file() and e2ee_key_provider_set_key())
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_set_key_from_file (E2eeKeyProvider * provider,
@@ -1266,6 +1308,8 @@ e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
  * Returns: (transfer full) (nullable): the key material, or %NULL with
  *   @error set (%E2EE_ERROR_MISSING_KEY when the slot is empty,
  *   %E2EE_ERROR_NOT_EXPORTABLE for a key that is not exportable)
+ *
+ * Since: 1.0
  */
 GBytes *
 e2ee_key_provider_export_key (E2eeKeyProvider * provider,
@@ -1359,6 +1403,8 @@ e2ee_key_provider_dup_key_fingerprint (E2eeKeyProvider * provider,
  * Whether the slot of @key_index holds a key (valid or not).
  *
  * Returns: %TRUE if there is a key at @key_index
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_has_key (E2eeKeyProvider * provider,
@@ -1384,6 +1430,8 @@ e2ee_key_provider_has_key (E2eeKeyProvider * provider,
  * #E2eeKeyProvider:key-size cannot change.
  *
  * Returns: the number of occupied key slots
+ *
+ * Since: 1.0
  */
 guint
 e2ee_key_provider_get_n_keys (E2eeKeyProvider * provider)
@@ -1406,6 +1454,8 @@ e2ee_key_provider_get_n_keys (E2eeKeyProvider * provider)
  * The key index encryptors of that ring use. 0 until set.
  *
  * Returns: the current key index (already reduced modulo the ring size)
+ *
+ * Since: 1.0
  */
 guint
 e2ee_key_provider_get_current_key_index (E2eeKeyProvider * provider,
@@ -1437,6 +1487,8 @@ e2ee_key_provider_get_current_key_index (E2eeKeyProvider * provider,
  * count. The slot need not hold a key yet.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
@@ -1469,6 +1521,8 @@ e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
  * LiveKit server sends on joining a room). Frames that end with it pass
  * through decryptors untouched. %NULL or an empty trailer falls back to
  * #E2eeKeyProvider:uncrypted-magic-bytes.
+ *
+ * Since: 1.0
  */
 void
 e2ee_key_provider_set_sif_trailer (E2eeKeyProvider * provider,
@@ -1611,6 +1665,8 @@ new_key_array (void)
  * slot's failure count is reset; the ring's current index stays as it is.
  *
  * Returns: %TRUE if the slot held a key
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_remove_key (E2eeKeyProvider * provider,
@@ -1662,6 +1718,8 @@ e2ee_key_provider_remove_key (E2eeKeyProvider * provider,
  * e2ee_key_provider_clear_keys().
  *
  * Returns: %TRUE if @participant_id had a ring
+ *
+ * Since: 1.0
  */
 gboolean
 e2ee_key_provider_remove_participant (E2eeKeyProvider * provider,
@@ -1708,6 +1766,8 @@ e2ee_key_provider_remove_participant (E2eeKeyProvider * provider,
  * again. Options and the SIF trailer stay. Call it when a call ends.
  *
  * Returns: the number of keys removed
+ *
+ * Since: 1.0
  */
 guint
 e2ee_key_provider_clear_keys (E2eeKeyProvider * provider)

@@ -30,6 +30,8 @@ G_DECLARE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, E2EE, KEY_PROVIDER,
  * E2EE_DEFAULT_RATCHET_SALT:
  *
  * LiveKit's default ratchet salt, also the salt of both key derivations.
+ *
+ * Since: 1.0
  */
 #define E2EE_DEFAULT_RATCHET_SALT "LKFrameEncryptionKey"
 
@@ -38,6 +40,8 @@ G_DECLARE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, E2EE, KEY_PROVIDER,
  *
  * The trailer that marks server-injected frames until the room sends its
  * own SIF trailer (the Swift and Android SDKs' default).
+ *
+ * Since: 1.0
  */
 #define E2EE_DEFAULT_UNCRYPTED_MAGIC_BYTES "LK-ROCKS"
 
@@ -45,6 +49,8 @@ G_DECLARE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, E2EE, KEY_PROVIDER,
  * E2EE_DEFAULT_KEY_RING_SIZE:
  *
  * Number of key slots per ring (LiveKit's default).
+ *
+ * Since: 1.0
  */
 #define E2EE_DEFAULT_KEY_RING_SIZE 16
 
@@ -52,6 +58,8 @@ G_DECLARE_FINAL_TYPE (E2eeKeyProvider, e2ee_key_provider, E2EE, KEY_PROVIDER,
  * E2EE_MAX_KEY_RING_SIZE:
  *
  * The largest key ring: the key index travels in one byte.
+ *
+ * Since: 1.0
  */
 #define E2EE_MAX_KEY_RING_SIZE 255
 

@@ -16,6 +16,8 @@
  *
  * Marks a function as part of libe2ee-keyring's public ABI. The library is
  * built with `-fvisibility=hidden`, so anything without it stays private.
+ *
+ * Since: 1.0
  */
 #ifdef BUILDING_E2EE_KEYRING
 #define E2EE_API __attribute__ ((visibility ("default"))) extern

@@ -29,5 +29,7 @@
  * The error domain of libe2ee-keyring.
  *
  * Returns: the #GQuark of #E2EE_ERROR
+ *
+ * Since: 1.0
  */
 G_DEFINE_QUARK (e2ee-error-quark, e2ee_error);

@@ -27,6 +27,8 @@ G_BEGIN_DECLS
  *
  * The states of a LiveKit frame cryptor. They are reported only when they
  * change, never once per frame.
+ *
+ * Since: 1.0
  */
 typedef enum /*< underscore_name=e2ee_state >*/
 {
@@ -52,6 +54,8 @@ typedef enum /*< underscore_name=e2ee_state >*/
  *   with start-code normalisation and emulation-prevention escaping
  *
  * Which of LiveKit's clear-header rules applies to a stream.
+ *
+ * Since: 1.0
  */
 typedef enum /*< underscore_name=e2ee_codec >*/
 {
@@ -73,6 +77,8 @@ typedef enum /*< underscore_name=e2ee_codec >*/
  *
  * Whether a video frame is a key frame. Only VP8's clear-header length
  * depends on it.
+ *
+ * Since: 1.0
  */
 typedef enum /*< underscore_name=e2ee_frame_type >*/
 {
@@ -87,6 +93,8 @@ typedef enum /*< underscore_name=e2ee_frame_type >*/
  * @E2EE_ENCRYPTION_TYPE_GCM: AES-GCM in LiveKit's frame format
  *
  * LiveKit's `Encryption.Type` for tracks and data packets.
+ *
+ * Since: 1.0
  */
 typedef enum /*< underscore_name=e2ee_encryption_type >*/
 {
@@ -103,6 +111,8 @@ typedef enum /*< underscore_name=e2ee_encryption_type >*/
  * @E2EE_KEY_DERIVATION_HKDF: HKDF-SHA256 for any material
  *
  * How the AES key (and each ratchet step) is derived from key material.
+ *
+ * Since: 1.0
  */
 typedef enum /*< underscore_name=e2ee_key_derivation >*/
 {
@@ -121,6 +131,8 @@ typedef enum /*< underscore_name=e2ee_key_derivation >*/
  *
  * How a key may be used beyond encrypting and decrypting, as WebCrypto's
  * `extractable`.
+ *
+ * Since: 1.0
  */
 typedef enum /*< flags, underscore_name=e2ee_key_flags >*/
 {
@@ -132,6 +144,8 @@ typedef enum /*< flags, underscore_name=e2ee_key_flags >*/
  * E2EE_ERROR:
  *
  * Error domain of libe2ee-keyring. Errors in this domain use #E2eeError codes.
+ *
+ * Since: 1.0
  */
 #define E2EE_ERROR (e2ee_error_quark ())
 E2EE_API GQuark e2ee_error_quark (void);
@@ -154,6 +168,8 @@ E2EE_API GQuark e2ee_error_quark (void);
  *   provider (%E2EE_KEY_FLAG_NOT_EXPORTABLE)
  *
  * Error codes of the #E2EE_ERROR domain.
+ *
+ * Since: 1.0
  */
 typedef enum /*< underscore_name=e2ee_error >*/
 {
@@ -174,6 +190,8 @@ typedef enum /*< underscore_name=e2ee_error >*/
  * The #GstContext type under which GStreamer elements share an
  * #E2eeKeyProvider. The context's structure holds it in the field
  * #E2EE_KEY_PROVIDER_CONTEXT_FIELD.
+ *
+ * Since: 1.0
  */
 #define E2EE_KEY_PROVIDER_CONTEXT_TYPE "e2ee.key-provider"
 
@@ -182,6 +200,8 @@ typedef enum /*< underscore_name=e2ee_error >*/
  *
  * The structure field of an #E2EE_KEY_PROVIDER_CONTEXT_TYPE context that
  * holds the #E2eeKeyProvider.
+ *
+ * Since: 1.0
  */
 #define E2EE_KEY_PROVIDER_CONTEXT_FIELD "key-provider"
 

@@ -37,6 +37,11 @@
  * depayloader (the stock rtpvp8depay, a browser) rebuilds the frames byte
  * for byte, so e2eedecrypt can authenticate them.
  *
+ * ## Properties
+ *
+ * * `picture-id-mode`: 7-bit or 15-bit picture IDs (default 15-bit)
+ * * `picture-id-offset`: the first picture ID (-1: random), as rtpvp8pay's
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 videotestsrc ! vp8enc deadline=1 ! \
@@ -170,6 +175,8 @@ gst_e2ee_rtp_vp8_pay_class_init (GstE2eeRtpVp8PayClass * klass)
    *
    * Size of the picture ID written in every payload descriptor, or none.
    * The default is 15 bits, as libwebrtc sends.
+   *
+   * Since: 1.0
    */
   g_object_class_install_property (gobject_class, PROP_PICTURE_ID_MODE,
       g_param_spec_enum ("picture-id-mode", "Picture ID mode",
@@ -183,6 +190,8 @@ gst_e2ee_rtp_vp8_pay_class_init (GstE2eeRtpVp8PayClass * klass)
    *
    * Picture ID of the first frame, or -1 for a random one. Applied when the
    * element goes from READY to PAUSED.
+   *
+   * Since: 1.0
    */
   g_object_class_install_property (gobject_class, PROP_PICTURE_ID_OFFSET,
       g_param_spec_int ("picture-id-offset", "Picture ID offset",

@@ -42,6 +42,10 @@
  * defaults to 98 (the `pt` property of the base class shows 96 as its
  * default, but this element starts from 98).
  *
+ * ## Properties
+ *
+ * * `picture-id-offset`: the first picture ID (-1: random), as rtpvp9pay's
+ *
  * ## Example pipelines
  * |[
  * gst-launch-1.0 videotestsrc ! vp9enc deadline=1 ! \
@@ -160,6 +164,8 @@ gst_e2ee_rtp_vp9_pay_class_init (GstE2eeRtpVp9PayClass * klass)
    *
    * Picture ID of the first frame, or -1 for a random one. Applied when the
    * element goes from READY to PAUSED.
+   *
+   * Since: 1.0
    */
   g_object_class_install_property (gobject_class, PROP_PICTURE_ID_OFFSET,
       g_param_spec_int ("picture-id-offset", "Picture ID offset",

@@ -14,7 +14,10 @@ cd "$(dirname "$0")/.."
 
 # What to install: build tools, libraries, the GStreamer plugin packages the
 # demo, the examples and the tests run real media through, Python's GObject
-# introspection for the demo and the Python tests.
+# introspection for the demo and the Python tests, libsecret and
+# gnome-keyring with a D-Bus session bus for keys from the Secret Service
+# (suite secret runs a real gnome-keyring-daemon under dbus-run-session),
+# gi-docgen for the API reference.
 packages=(
   meson ninja-build pkg-config gcc
   libglib2.0-dev libsodium-dev libssl-dev libjson-glib-dev
@@ -24,6 +27,8 @@ packages=(
   gstreamer1.0-x
   gobject-introspection libgirepository1.0-dev
   python3 python3-gi gir1.2-glib-2.0 gir1.2-gstreamer-1.0
+  libsecret-1-dev gnome-keyring dbus-daemon
+  gi-docgen
 )
 # The demo's call, the browser suite (tests/browser/) and pipelines/webrtc/:
 # real WebRTC calls between Chromium running LiveKit's worker and a
@@ -70,6 +75,11 @@ pc      gobject-introspection-1.0 libgirepository1.0-dev
 pc      libsodium           libsodium-dev
 pc      libcrypto           libssl-dev
 pc      json-glib-1.0       libjson-glib-dev
+pc      libsecret-1         libsecret-1-dev
+command gnome-keyring-daemon gnome-keyring
+command dbus-run-session    dbus-daemon
+command gi-docgen           gi-docgen
+command nm                  binutils
 pc      gstreamer-1.0       libgstreamer1.0-dev
 pc      gstreamer-base-1.0  libgstreamer1.0-dev
 pc      gstreamer-check-1.0 libgstreamer1.0-dev

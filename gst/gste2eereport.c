@@ -125,9 +125,9 @@ post_encrypt_warning (GstElement * element, const gchar * who,
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, ENCODE,
         ("No key at index %u%s to encrypt with: frames are dropped until a "
             "key is set.", outcome->key_index, who),
-        ("Set passphrase, passphrase-file, key or key-file on this element, "
-            "or a key in its key provider. No frame leaves an enabled "
-            "encryptor unencrypted."),
+        ("Set passphrase, passphrase-file, key, key-file or key-secret on "
+            "this element, or a key in its key provider. No frame leaves an "
+            "enabled encryptor unencrypted."),
         ("reason", G_TYPE_STRING, reason, "key-index", G_TYPE_UINT,
             outcome->key_index, NULL));
   else
@@ -149,8 +149,8 @@ post_decrypt_warning (GstElement * element, const gchar * who,
     GST_ELEMENT_WARNING_WITH_DETAILS (element, STREAM, DECRYPT_NOKEY,
         ("No key at index %u%s to decrypt with: frames are dropped until "
             "one is set.", index, who),
-        ("%s. Set passphrase, passphrase-file, key or key-file on this "
-            "element, or a key in its key provider.", error->message),
+        ("%s. Set passphrase, passphrase-file, key, key-file or key-secret "
+            "on this element, or a key in its key provider.", error->message),
         ("reason", G_TYPE_STRING, reason, "key-index", G_TYPE_UINT, index,
             NULL));
   else if (g_str_equal (reason, "authentication-failed"))

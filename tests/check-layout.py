@@ -18,6 +18,7 @@ PUBLIC_KEYRING_HEADERS = {
     'keyring/e2ee.h', 'keyring/e2ee-prelude.h', 'keyring/e2ee-types.h',
     'keyring/e2ee-enum-types.h', 'keyring/e2ee-key-material.h',
     'keyring/e2ee-key-provider.h', 'keyring/e2ee-frame-cryptor.h',
+    'keyring/e2ee-secret-service.h',
 }
 
 
@@ -72,6 +73,15 @@ def check(root):
                     plugin_header.startswith('gste2ee') and \
                     plugin_header != 'gste2eenal.h':
                 forbid(path, header, 'the NAL module stands alone')
+    # The tool is an application of the core: its public API only.
+    for path in sources(root, 'tools'):
+        for header in includes(path):
+            if header.startswith('keyring/') and \
+                    header not in PUBLIC_KEYRING_HEADERS:
+                forbid(path, header, 'e2ee-key uses the public keyring API'
+                       ' only')
+            if header.startswith(('sodium', 'openssl/')):
+                forbid(path, header, 'crypto and key memory are keyring/\'s')
     return problems
 
 
@@ -83,7 +93,8 @@ def main():
     for problem in problems:
         print('FAIL - ' + problem)
     print('%d file(s) checked, %d problem(s)' % (
-        len(sources(root, 'keyring')) + len(sources(root, 'gst')),
+        len(sources(root, 'keyring')) + len(sources(root, 'gst')) +
+        len(sources(root, 'tools')),
         len(problems)))
     return 1 if problems else 0
 

@@ -30,6 +30,7 @@ count = 0
 def check(condition, what):
     global count
     count += 1
+    what = " ".join(str(what).split())      # one TAP line
     print("%s %d - %s" % ("ok" if condition else "not ok", count, what))
     if not condition:
         failures.append(what)

@@ -17,12 +17,17 @@
  *  - one E2eeFrameCryptor per stream, made lazily in the streaming thread;
  *  - the codec from the caps (avc/hvc1 <-> Annex B is gste2eenal.c);
  *  - output buffers, pass-through when disabled, drops with GAP events,
- *    statistics and the "e2ee-state-changed" element message;
+ *    statistics;
+ *  - the order in which the properties reach the provider: the provider
+ *    options in NULL->READY, the key at READY->PAUSED (so that every
+ *    element of a pipeline has set its options before any key is derived:
+ *    no order of properties or elements changes the result);
  *  - the action signals that remove keys (remove-key, remove-participant,
  *    clear-keys), as srtpdec has them.
  *
- * The write-only key properties and their pending key are
- * gste2eekeyprops.c. */
+ * The write-only key properties and the key read from them are
+ * gste2eekeyprops.c, the provider options gste2eeprovideroptions.c, the
+ * state messages and warnings gste2eereport.c. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -33,6 +38,8 @@
 #include "gste2eekeyprops.h"
 #include "gste2eenal.h"
 #include "gste2eeoutputpool.h"
+#include "gste2eeprovideroptions.h"
+#include "gste2eereport.h"
 #include "gste2eestats.h"
 
 #include <string.h>
@@ -40,18 +47,32 @@
 GST_DEBUG_CATEGORY (gst_e2ee_base_debug);
 #define GST_CAT_DEFAULT gst_e2ee_base_debug
 
-/* Any stream: the codec rule comes from the caps' media type (see
- * codec_from_caps), and H.264/H.265 are held to whole access units by
- * transform_caps. */
+/* What LiveKit's frame format has a rule for (codec_from_caps): encoded
+ * audio, VP8, VP9, AV1, H.264 and H.265 in whole access units, and
+ * application/x-e2ee-data for anything else (no clear header). Raw video
+ * and raw audio are refused at negotiation: encrypting them is a mistake
+ * (the encryptor belongs after the encoder). The decryptor's byte-stream
+ * preference is transform_caps'. */
+#define GST_E2EE_DATA_CAPS "application/x-e2ee-data"
+#define E2EE_CAPS \
+    "audio/x-opus; audio/x-alaw; audio/x-mulaw; audio/G722; " \
+    "audio/mpeg; " \
+    "video/x-vp8; video/x-vp9; video/x-av1; " \
+    "video/x-h264, stream-format = (string) { byte-stream, avc, avc3 }, " \
+    "alignment = (string) au; " \
+    "video/x-h265, stream-format = (string) { byte-stream, hvc1, hev1 }, " \
+    "alignment = (string) au; " \
+    GST_E2EE_DATA_CAPS
+
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS_ANY);
+    GST_STATIC_CAPS (E2EE_CAPS));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
     GST_PAD_ALWAYS,
-    GST_STATIC_CAPS_ANY);
+    GST_STATIC_CAPS (E2EE_CAPS));
 
 enum
 {
@@ -60,21 +81,17 @@ enum
   PROP_PARTICIPANT_ID,
   PROP_ENABLED,
   PROP_KEY_INDEX,
-  PROP_PASSPHRASE,              /* these three: gste2eekeyprops.c */
-  PROP_KEY,
-  PROP_KEY_FILE,
   PROP_STATS,
+  PROP_KEY_FIRST,               /* the key properties: gste2eekeyprops.c */
+  PROP_OPTION_FIRST = PROP_KEY_FIRST + GST_E2EE_N_KEY_PROPS,
+  PROP_LAST = PROP_OPTION_FIRST + GST_E2EE_N_OPTIONS,   /* the options */
 };
-G_STATIC_ASSERT (PROP_KEY == PROP_PASSPHRASE + 1
-    && PROP_KEY_FILE == PROP_PASSPHRASE + 2);
 
 #define DEFAULT_KEY_PROVIDER NULL
 #define DEFAULT_PARTICIPANT_ID NULL
 #define DEFAULT_ENABLED TRUE
 #define DEFAULT_KEY_INDEX -1
 #define MAX_KEY_INDEX (E2EE_MAX_KEY_RING_SIZE - 1)
-
-#define STATE_MESSAGE_NAME "e2ee-state-changed"
 
 /* What prepare_output_buffer decided for the buffer in flight; transform
  * acts on the same decision, so toggling "enabled" between the two calls
@@ -107,7 +124,8 @@ typedef struct
   gint key_index;
   gboolean enabled;
   gint config_serial;           /* see config_changed */
-  GstE2eeKeyProps key_props;    /* the key property not yet applied */
+  GstE2eeKeyProps key_props;    /* the key properties and the key read */
+  GstE2eeProviderOptions options;       /* the provider options */
   GstE2eeStats stats;
 
   /* Streaming thread only. */
@@ -118,6 +136,11 @@ typedef struct
   gboolean codec_changed;
   guint nal_length_size;        /* 0: Annex B or not H.26x; else 1, 2 or 4 */
   FrameAction action;
+  GstE2eeReport report;         /* what the user was told */
+  gboolean state_changed;       /* by the frame in flight (state_* below) */
+  E2eeState state;
+  guint state_key_index;
+  GBytes *parameter_sets;       /* avc/hvc1: codec_data's, as Annex B */
   GByteArray *annexb_in;        /* scratch, reused: avc input as Annex B */
   GByteArray *annexb_out;       /* scratch, reused: cryptor output */
   GstE2eeOutputPool output_pool;        /* output buffers */
@@ -167,68 +190,6 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
   gobject_class->get_property = gst_e2ee_base_get_property;
   gobject_class->finalize = gst_e2ee_base_finalize;
 
-  /**
-   * GstE2eeBase:key-provider:
-   *
-   * The #E2eeKeyProvider holding the keys. When it is not set, the element
-   * looks for one in NULL->READY: a context query to its neighbours, then a
-   * need-context message, then it creates its own and posts it in a
-   * have-context message. Reading it returns the provider in use.
-   */
-  g_object_class_install_property (gobject_class, PROP_KEY_PROVIDER,
-      g_param_spec_object ("key-provider", "Key provider",
-          "The E2eeKeyProvider holding the keys (default: shared with the "
-          "rest of the pipeline through a GstContext, or created)",
-          E2EE_TYPE_KEY_PROVIDER,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstE2eeBase:participant-id:
-   *
-   * The identity whose key ring to use in a per-participant provider: the
-   * local participant when encrypting, the sending participant when
-   * decrypting. %NULL means the shared key ring.
-   */
-  g_object_class_install_property (gobject_class, PROP_PARTICIPANT_ID,
-      g_param_spec_string ("participant-id", "Participant id",
-          "Identity whose key ring to use (NULL: the shared key ring)",
-          DEFAULT_PARTICIPANT_ID,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstE2eeBase:enabled:
-   *
-   * Whether frames are encrypted or decrypted. When %FALSE, frames pass
-   * through unchanged. Can be changed while PLAYING.
-   */
-  g_object_class_install_property (gobject_class, PROP_ENABLED,
-      g_param_spec_boolean ("enabled", "Enabled",
-          "Encrypt/decrypt frames; FALSE passes them through unchanged",
-          DEFAULT_ENABLED,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  /**
-   * GstE2eeBase:key-index:
-   *
-   * The key slot: when encrypting, the index written into every frame (-1:
-   * the provider's current index); the slot that the passphrase, key and
-   * key-file properties fill (-1: slot 0).
-   */
-  g_object_class_install_property (gobject_class, PROP_KEY_INDEX,
-      g_param_spec_int ("key-index", "Key index",
-          "Key slot to encrypt with and to put the key properties in "
-          "(-1: the provider's current index; slot 0 for key properties)",
-          -1, MAX_KEY_INDEX, DEFAULT_KEY_INDEX,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-
-  gst_e2ee_key_props_install (gobject_class, PROP_PASSPHRASE);
-
-  gst_e2ee_stats_install (gobject_class, PROP_STATS);
-
   install_key_removal_signals (gobject_class);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -254,6 +215,82 @@ gst_e2ee_base_class_init (GstE2eeBaseClass * klass)
   gst_type_mark_as_plugin_api (E2EE_TYPE_KEY_DERIVATION, 0);
 }
 
+/**
+ * gst_e2ee_base_class_install_properties:
+ * @klass: the class of e2eeencrypt or e2eedecrypt
+ * @direction: which of the two
+ *
+ * Installs every property on the subclass, with blurbs for @direction: the
+ * two elements share the code, not the wording (a decryptor's key-index is
+ * not the slot it encrypts with). The base's set_property and get_property
+ * serve them.
+ */
+void
+gst_e2ee_base_class_install_properties (GstE2eeBaseClass * klass,
+    GstE2eeDirection direction)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstE2eeDirection dir = direction;
+
+  klass->direction = direction;
+  /* GObject does not inherit these: a subclass's properties are handled
+   * by its own class's set_property and get_property. */
+  gobject_class->set_property = gst_e2ee_base_set_property;
+  gobject_class->get_property = gst_e2ee_base_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_KEY_PROVIDER,
+      g_param_spec_object ("key-provider", "Key provider",
+          GST_E2EE_FOR (dir,
+              "The E2eeKeyProvider holding the keys to encrypt with "
+              "(default: shared with the pipeline through a GstContext, or "
+              "created); readable, but keys set through element properties "
+              "cannot be exported from it",
+              "The E2eeKeyProvider holding the keys to decrypt with "
+              "(default: shared with the pipeline through a GstContext, or "
+              "created); readable, but keys set through element properties "
+              "cannot be exported from it"),
+          E2EE_TYPE_KEY_PROVIDER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_PARTICIPANT_ID,
+      g_param_spec_string ("participant-id", "Participant id",
+          GST_E2EE_FOR (dir,
+              "The local participant, whose key ring to encrypt with when "
+              "shared-key is false (NULL: the shared key ring)",
+              "The sending participant, whose key ring to decrypt with when "
+              "shared-key is false (NULL: the shared key ring)"),
+          DEFAULT_PARTICIPANT_ID,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_ENABLED,
+      g_param_spec_boolean ("enabled", "Enabled",
+          GST_E2EE_FOR (dir,
+              "Encrypt frames; FALSE passes them through unencrypted",
+              "Decrypt frames; FALSE passes them through still encrypted"),
+          DEFAULT_ENABLED,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  g_object_class_install_property (gobject_class, PROP_KEY_INDEX,
+      g_param_spec_int ("key-index", "Key index",
+          GST_E2EE_FOR (dir,
+              "Key slot to encrypt with, written into every frame, and the "
+              "slot the key properties fill (-1: the provider's current "
+              "index; slot 0 for the key properties)",
+              "Key slot the key properties fill (-1: slot 0); frames name "
+              "the slot they were encrypted with themselves"),
+          -1, MAX_KEY_INDEX, DEFAULT_KEY_INDEX,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  gst_e2ee_key_props_install (gobject_class, PROP_KEY_FIRST, direction);
+  gst_e2ee_provider_options_install (gobject_class, PROP_OPTION_FIRST,
+      direction);
+  gst_e2ee_stats_install (gobject_class, PROP_STATS, direction);
+}
+
 static void
 gst_e2ee_base_init (GstE2eeBase * self)
 {
@@ -262,21 +299,59 @@ gst_e2ee_base_init (GstE2eeBase * self)
   priv->key_index = DEFAULT_KEY_INDEX;
   priv->enabled = DEFAULT_ENABLED;
   priv->codec = E2EE_CODEC_DATA;
+  gst_e2ee_provider_options_init (&priv->options);
   priv->annexb_in = g_byte_array_new ();
   priv->annexb_out = g_byte_array_new ();
 }
 
 /* ---- the key properties (gste2eekeyprops.c) ---- */
 
-/* Puts a pending key property into the provider, if there is one yet;
- * otherwise the key waits (in guarded memory) until the provider is known. */
-static void
-apply_pending_key (GstE2eeBase * self)
+/* Puts the key read from a key property into the provider, if there is
+ * one yet; otherwise the key waits (in guarded memory) until the provider
+ * is known. @running: the element streams, so a refused key is a warning
+ * rather than a failed state change. */
+static gboolean
+apply_pending_key (GstE2eeBase * self, gboolean running)
 {
   GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *provider;
+  gchar *participant_id;
+  gint key_index;
+  gboolean ok;
 
-  gst_e2ee_key_props_apply (&priv->key_props, GST_ELEMENT (self),
-      &priv->provider, &priv->participant_id, &priv->key_index);
+  GST_OBJECT_LOCK (self);
+  provider = priv->provider ? g_object_ref (priv->provider) : NULL;
+  participant_id = g_strdup (priv->participant_id);
+  key_index = priv->key_index;
+  GST_OBJECT_UNLOCK (self);
+
+  ok = gst_e2ee_key_props_apply (&priv->key_props, GST_ELEMENT (self),
+      provider, participant_id, key_index, running);
+
+  g_free (participant_id);
+  g_clear_object (&provider);
+  return ok;
+}
+
+/* A key property set on a running element is read at once, and goes into
+ * the provider at once if the element is past READY (else at
+ * READY->PAUSED, as in a normal start). */
+static void
+set_key_property (GstE2eeBase * self, guint prop, const GValue * value)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  GstState state;
+
+  GST_OBJECT_LOCK (self);
+  state = GST_STATE (self);
+  GST_OBJECT_UNLOCK (self);
+
+  gst_e2ee_key_props_set_property (&priv->key_props, GST_ELEMENT (self),
+      prop, value, state >= GST_STATE_READY);
+  if (state >= GST_STATE_READY
+      && gst_e2ee_key_props_load (&priv->key_props, GST_ELEMENT (self), TRUE)
+      && state >= GST_STATE_PAUSED)
+    apply_pending_key (self, TRUE);
 }
 
 /* ---- the configuration, as the streaming thread sees it ----
@@ -385,6 +460,25 @@ gst_e2ee_base_query (GstBaseTransform * trans, GstPadDirection direction,
       query);
 }
 
+/* NULL->READY: find or make the provider, put the element's options on
+ * it, read the key property. FALSE (an error posted): fail the change. */
+static gboolean
+start_configuration (GstE2eeBase * self)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  E2eeKeyProvider *provider;
+  gboolean ok;
+
+  gst_e2ee_ensure_key_provider (GST_ELEMENT (self), &priv->provider);
+  provider = dup_provider (self);
+  ok = provider != NULL && gst_e2ee_provider_options_configure
+      (&priv->options, GST_ELEMENT (self), provider)
+      && gst_e2ee_key_props_load (&priv->key_props, GST_ELEMENT (self),
+      FALSE);
+  g_clear_object (&provider);
+  return ok;
+}
+
 static void
 release_key_provider (GstE2eeBase * self)
 {
@@ -405,9 +499,20 @@ gst_e2ee_base_change_state (GstElement * element, GstStateChange transition)
   GstE2eeBase *self = GST_E2EE_BASE (element);
   GstStateChangeReturn ret;
 
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    gst_e2ee_ensure_key_provider (element, &GET_PRIV (self)->provider);
-    apply_pending_key (self);
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!start_configuration (self)) {
+        release_key_provider (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      /* Every element of the pipeline has set its options by now. */
+      if (!apply_pending_key (self, FALSE))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    default:
+      break;
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
@@ -438,7 +543,7 @@ provider_for_removal (GstE2eeBase * self, gchar ** participant_id,
   provider = priv->provider ? g_object_ref (priv->provider) : NULL;
   if (participant_id != NULL)
     *participant_id = g_strdup (priv->participant_id);
-  if (priv->key_props.kind != GST_E2EE_PENDING_KEY_NONE
+  if (gst_e2ee_key_props_has_unapplied (&priv->key_props)
       && drop_pending (self, data)) {
     gst_e2ee_key_props_clear (&priv->key_props);
     dropped = TRUE;
@@ -589,37 +694,40 @@ install_key_removal_signals (GObjectClass * gobject_class)
       G_TYPE_NONE, 0);
 }
 
-/* ---- state messages ---- */
+/* ---- state messages (gste2eereport.c) ---- */
 
-/* Posted on every change of the cryptor's state, never per frame:
- *
- * "e2ee-state-changed":
- *  - E2eeState `state`: the new state
- *  - gchararray `participant-id`: the element's participant-id (or NULL)
- *  - guint `key-index`: the key index of the frame that changed the state
- */
+/* The cryptor reports a change of state from inside the frame call, in
+ * the streaming thread; the element posts it once the call returned, when
+ * the frame's error can tell why (see report_frame). */
 static void
 on_cryptor_state_changed (E2eeFrameCryptor * cryptor, E2eeState state,
     guint key_index, gpointer user_data)
 {
-  GstE2eeBase *self = GST_E2EE_BASE (user_data);
-  GstStructure *s;
-  gchar *participant_id;
+  GstE2eeBasePrivate *priv = GET_PRIV (GST_E2EE_BASE (user_data));
 
-  GST_OBJECT_LOCK (self);
-  participant_id = g_strdup (GET_PRIV (self)->participant_id);
-  GST_OBJECT_UNLOCK (self);
+  priv->state_changed = TRUE;
+  priv->state = state;
+  priv->state_key_index = key_index;
+}
 
-  GST_INFO_OBJECT (self, "cryptor state of participant %s is now %d "
-      "(key index %u)", GST_STR_NULL (participant_id), state, key_index);
+/* After each frame the cryptor (or the element's own checks) handled:
+ * the state message, the first-failure warning, the log line. */
+static void
+report_frame (GstE2eeBase * self, const GError * error)
+{
+  GstE2eeBasePrivate *priv = GET_PRIV (self);
+  GstE2eeFrameOutcome outcome = {
+    priv->state_changed,
+    priv->cryptor ? e2ee_frame_cryptor_get_state (priv->cryptor) :
+        priv->state,
+    priv->state_key_index,
+    error,
+  };
 
-  s = gst_structure_new (STATE_MESSAGE_NAME,
-      "state", E2EE_TYPE_STATE, state,
-      "participant-id", G_TYPE_STRING, participant_id,
-      "key-index", G_TYPE_UINT, key_index, NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-  g_free (participant_id);
+  priv->state_changed = FALSE;
+  gst_e2ee_report_frame (&priv->report, GST_ELEMENT (self),
+      GST_E2EE_BASE_GET_CLASS (self)->direction, priv->config.participant_id,
+      &outcome);
 }
 
 /* ---- the frame cryptor ---- */
@@ -686,6 +794,7 @@ gst_e2ee_base_stop (GstBaseTransform * trans)
   release_cryptor (self);
   gst_e2ee_output_pool_clear (&GET_PRIV (self)->output_pool);
   clear_stream_config (&GET_PRIV (self)->config);
+  gst_e2ee_report_reset (&GET_PRIV (self)->report);
   return TRUE;
 }
 
@@ -698,49 +807,79 @@ is_h26x (const GstStructure * s)
       gst_structure_has_name (s, "video/x-h265");
 }
 
+/* @caps with each H.264/H.265 structure narrowed to @field = @value
+ * (dropped if it does not allow it) and, when @keep_others, the other
+ * structures as they are. */
+static GstCaps *
+narrow_h26x (GstCaps * caps, const gchar * field, const gchar * value,
+    gboolean keep_others)
+{
+  GstCaps *res = gst_caps_new_empty ();
+  guint i, n = gst_caps_get_size (caps);
+
+  for (i = 0; i < n; i++) {
+    const GstStructure *s = gst_caps_get_structure (caps, i);
+    GstCapsFeatures *f = gst_caps_get_features (caps, i);
+    GstStructure *r = NULL;
+
+    if (is_h26x (s)) {
+      GstStructure *only = gst_structure_new (gst_structure_get_name (s),
+          field, G_TYPE_STRING, value, NULL);
+
+      r = gst_structure_intersect (s, only);
+      gst_structure_free (only);
+    } else if (keep_others) {
+      r = gst_structure_copy (s);
+    }
+    if (r != NULL)
+      res = gst_caps_merge_structure_full (res, r,
+          f ? gst_caps_features_copy (f) : NULL);
+  }
+  return res;
+}
+
 /* H.264 and H.265 must come as whole access units: the clear header runs
  * up to the first slice, which a single NAL unit may not contain. */
 static GstCaps *
 restrict_to_access_units (GstCaps * caps)
 {
-  GstCaps *res;
-  guint i, n;
-
   if (gst_caps_is_any (caps))
     return gst_caps_ref (caps);
-
-  res = gst_caps_new_empty ();
-  n = gst_caps_get_size (caps);
-  for (i = 0; i < n; i++) {
-    const GstStructure *s = gst_caps_get_structure (caps, i);
-    GstCapsFeatures *f = gst_caps_get_features (caps, i);
-    GstStructure *r;
-
-    if (is_h26x (s)) {
-      GstStructure *au = gst_structure_new (gst_structure_get_name (s),
-          "alignment", G_TYPE_STRING, "au", NULL);
-
-      r = gst_structure_intersect (s, au);
-      gst_structure_free (au);
-      if (r == NULL)
-        continue;
-    } else {
-      r = gst_structure_copy (s);
-    }
-    res = gst_caps_merge_structure_full (res, r,
-        f ? gst_caps_features_copy (f) : NULL);
-  }
-  return res;
+  return narrow_h26x (caps, "alignment", "au", TRUE);
 }
 
+/* @caps with, in front of everything, the byte-stream part of each of its
+ * H.264/H.265 structures. */
+static GstCaps *
+prefer_byte_stream (GstCaps * caps)
+{
+  if (gst_caps_is_any (caps))
+    return gst_caps_ref (caps);
+  return gst_caps_merge (narrow_h26x (caps, "stream-format", "byte-stream",
+          FALSE), gst_caps_ref (caps));
+}
+
+/* Caps pass through unchanged, held to whole access units. The decryptor
+ * puts byte-stream first in what it offers upstream: a depayloader picks
+ * the first structure of its peer's caps (rtph264depay_negotiate, 1.22),
+ * and in avc/hvc1 it takes the parameter sets out of key frames. Hence
+ * also our order before the filter's. */
 static GstCaps *
 gst_e2ee_base_transform_caps (GstBaseTransform * trans,
     GstPadDirection direction, GstCaps * caps, GstCaps * filter)
 {
   GstCaps *res = restrict_to_access_units (caps);
 
+  if (direction == GST_PAD_SRC && GST_E2EE_BASE_GET_CLASS (trans)->direction
+      == GST_E2EE_DIRECTION_DECRYPT) {
+    GstCaps *preferred = prefer_byte_stream (res);
+
+    gst_caps_unref (res);
+    res = preferred;
+  }
+
   if (filter != NULL) {
-    GstCaps *tmp = gst_caps_intersect_full (filter, res,
+    GstCaps *tmp = gst_caps_intersect_full (res, filter,
         GST_CAPS_INTERSECT_FIRST);
 
     gst_caps_unref (res);
@@ -796,6 +935,10 @@ gst_e2ee_base_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     priv->codec_changed = TRUE;
   }
 
+  g_clear_pointer (&priv->parameter_sets, g_bytes_unref);
+  if (GST_E2EE_BASE_GET_CLASS (self)->direction == GST_E2EE_DIRECTION_DECRYPT)
+    priv->parameter_sets = gst_e2ee_nal_parameter_sets_from_caps (s);
+
   GST_DEBUG_OBJECT (self, "codec rule %d, NAL length size %u for %"
       GST_PTR_FORMAT, codec, priv->nal_length_size, incaps);
   return TRUE;
@@ -838,6 +981,8 @@ gst_e2ee_base_prepare_output_buffer (GstBaseTransform * trans,
   priv->action = FRAME_ACTION_PROCESS;
   if (priv->nal_length_size > 0)
     in_len = gst_e2ee_nal_annex_b_max_size (in_len, priv->nal_length_size);
+  if (priv->parameter_sets != NULL)
+    in_len += g_bytes_get_size (priv->parameter_sets);
   size = klass->get_max_output_size (self, priv->cryptor, in_len);
 
   *outbuf = gst_e2ee_output_pool_acquire (&priv->output_pool,
@@ -872,7 +1017,12 @@ frame_type_of (GstE2eeBase * self, GstBuffer * buf)
 
 /* Runs the cryptor on one mapped frame, through Annex B scratch buffers when
  * the stream is length-prefixed (see gste2eenal.c for why the conversion
- * is exact). */
+ * is exact). A key frame that reaches the decryptor without its parameter
+ * sets, which the depayloader moved into codec_data, gets them back in
+ * front of its first NAL unit that is not an AUD, where encoders put them:
+ * they are part of its clear header, the AAD. Should the sender not have
+ * sent them in this frame, the cryptor's retry from the start codes after
+ * leading parameter sets finds the frame as it was sent. */
 static gboolean
 process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
     E2eeFrameType frame_type, guint8 * out, gsize out_size, gsize * out_len,
@@ -888,13 +1038,19 @@ process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
     return klass->process (self, priv->cryptor, in, in_len, frame_type, out,
         out_size, out_len, error);
 
+  /* The element's own checks: GST_STREAM_ERROR, not the cryptor's. */
   if (!gst_e2ee_nal_length_prefixed_to_annex_b (in, in_len,
           priv->nal_length_size, annexb_in)) {
-    g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
         "NAL unit lengths overrun the %" G_GSIZE_FORMAT "-byte access unit",
         in_len);
     return FALSE;
   }
+  if (priv->parameter_sets != NULL && frame_type == E2EE_FRAME_TYPE_KEY
+      && !gst_e2ee_nal_has_parameter_sets (annexb_in->data, annexb_in->len,
+          priv->codec == E2EE_CODEC_H265))
+    gst_e2ee_nal_insert_parameter_sets (annexb_in, priv->parameter_sets,
+        priv->codec == E2EE_CODEC_H265);
 
   g_byte_array_set_size (annexb_out, out_size);
   if (!klass->process (self, priv->cryptor, annexb_in->data, annexb_in->len,
@@ -903,7 +1059,7 @@ process_frame (GstE2eeBase * self, const guint8 * in, gsize in_len,
 
   if (!gst_e2ee_nal_annex_b_to_length_prefixed (annexb_out->data,
           annexb_len, priv->nal_length_size, out, out_size, out_len)) {
-    g_set_error (error, E2EE_ERROR, E2EE_ERROR_MALFORMED_FRAME,
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
         "cannot split the %" G_GSIZE_FORMAT "-byte result into NAL units",
         annexb_len);
     return FALSE;
@@ -959,17 +1115,6 @@ set_frame_size (GstBuffer * buf, gsize size)
     gst_buffer_set_size (buf, size);
 }
 
-static void
-log_failure (GstE2eeBase * self, const GError * error)
-{
-  /* A missing key is reported once by the state message and lasts until a
-   * key is set: don't flood the log with it. */
-  if (g_error_matches (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY))
-    GST_INFO_OBJECT (self, "frame dropped: %s", error->message);
-  else
-    GST_WARNING_OBJECT (self, "frame dropped: %s", error->message);
-}
-
 static GstFlowReturn
 gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     GstBuffer * outbuf)
@@ -988,7 +1133,10 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     return GST_FLOW_OK;
   }
   if (priv->action == FRAME_ACTION_DROP) {
-    GST_WARNING_OBJECT (self, "frame dropped: no key provider");
+    g_set_error_literal (&error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY,
+        "No key provider; frame dropped");
+    report_frame (self, error);
+    g_clear_error (&error);
     count_frame (self, in_size, FRAME_ACTION_DROP, FALSE, 0, FALSE);
     push_gap (self, inbuf);
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
@@ -1018,6 +1166,7 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   unmap_frame (inbuf, &in_map);
 
   state = e2ee_frame_cryptor_get_state (priv->cryptor);
+  report_frame (self, error);
   if (ok) {
     set_frame_size (outbuf, out_len);
     count_frame (self, in_size, FRAME_ACTION_PROCESS, FALSE, state, TRUE);
@@ -1025,7 +1174,6 @@ gst_e2ee_base_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   }
 
   failed = !g_error_matches (error, E2EE_ERROR, E2EE_ERROR_MISSING_KEY);
-  log_failure (self, error);
   g_clear_error (&error);
   count_frame (self, in_size, FRAME_ACTION_DROP, failed, state, TRUE);
   push_gap (self, inbuf);
@@ -1050,18 +1198,22 @@ set_key_provider (GstE2eeBase * self, E2eeKeyProvider * provider)
 {
   GstE2eeBasePrivate *priv = GET_PRIV (self);
   E2eeKeyProvider *old;
+  gboolean started;
 
   GST_OBJECT_LOCK (self);
   old = g_steal_pointer (&priv->provider);
   priv->provider = provider ? g_object_ref (provider) : NULL;
   priv->provider_from_property = provider != NULL;
   config_changed (self);
+  started = GST_STATE (self) >= GST_STATE_PAUSED;
   GST_OBJECT_UNLOCK (self);
   g_clear_object (&old);        /* not under the lock: see set_context */
 
   GST_CAT_INFO_OBJECT (gst_e2ee_context_debug, self, "key provider %p set by "
       "property", provider);
-  apply_pending_key (self);
+  /* A key still waiting for a provider goes into this one. */
+  if (started)
+    apply_pending_key (self, TRUE);
 }
 
 static void
@@ -1094,15 +1246,17 @@ gst_e2ee_base_set_property (GObject * object, guint prop_id,
       config_changed (self);
       GST_OBJECT_UNLOCK (self);
       break;
-    case PROP_PASSPHRASE:
-    case PROP_KEY:
-    case PROP_KEY_FILE:
-      if (gst_e2ee_key_props_set_property (&priv->key_props,
-              GST_ELEMENT (self), pspec, value))
-        apply_pending_key (self);
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_KEY_FIRST && prop_id < PROP_OPTION_FIRST) {
+        set_key_property (self, prop_id - PROP_KEY_FIRST, value);
+      } else if (prop_id >= PROP_OPTION_FIRST && prop_id < PROP_LAST) {
+        GST_OBJECT_LOCK (self);
+        gst_e2ee_provider_options_set (&priv->options,
+            prop_id - PROP_OPTION_FIRST, value);
+        GST_OBJECT_UNLOCK (self);
+      } else {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      }
       break;
   }
 }
@@ -1139,7 +1293,14 @@ gst_e2ee_base_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_take_boxed (value, stats_to_structure (self));
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_OPTION_FIRST && prop_id < PROP_LAST) {
+        GST_OBJECT_LOCK (self);
+        gst_e2ee_provider_options_get (&priv->options,
+            prop_id - PROP_OPTION_FIRST, value);
+        GST_OBJECT_UNLOCK (self);
+      } else {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      }
       break;
   }
 }
@@ -1156,6 +1317,8 @@ gst_e2ee_base_finalize (GObject * object)
   g_clear_object (&priv->provider);
   g_free (priv->participant_id);
   gst_e2ee_key_props_clear (&priv->key_props);
+  gst_e2ee_provider_options_clear (&priv->options);
+  g_clear_pointer (&priv->parameter_sets, g_bytes_unref);
   g_byte_array_unref (priv->annexb_in);
   g_byte_array_unref (priv->annexb_out);
 

@@ -13,6 +13,8 @@
 #include <gst/base/gstbasetransform.h>
 #include <keyring/e2ee.h>
 
+#include "gste2eeelements.h"
+
 G_BEGIN_DECLS
 
 /* "e2eebase": the base and its helpers (key properties) log here. */
@@ -26,6 +28,8 @@ G_DECLARE_DERIVABLE_TYPE (GstE2eeBase, gst_e2ee_base, GST, E2EE_BASE,
 /**
  * GstE2eeBaseClass:
  * @parent_class: the parent class
+ * @direction: encrypting or decrypting (set by
+ *   gst_e2ee_base_class_install_properties())
  * @get_max_output_size: the largest frame @process can make of @in_len bytes
  * @process: encrypts or decrypts one frame (H.26x in Annex B form) of
  *   @frame_type with @cryptor into @out
@@ -37,6 +41,8 @@ G_DECLARE_DERIVABLE_TYPE (GstE2eeBase, gst_e2ee_base, GST, E2EE_BASE,
 struct _GstE2eeBaseClass
 {
   GstBaseTransformClass parent_class;
+
+  GstE2eeDirection direction;
 
   gsize     (*get_max_output_size) (GstE2eeBase * self,
                                     E2eeFrameCryptor * cryptor,
@@ -54,5 +60,11 @@ struct _GstE2eeBaseClass
   /*< private >*/
   gpointer _gst_reserved[GST_PADDING];
 };
+
+/* For the subclasses' class_init: installs every property of the element,
+ * with blurbs for @direction. */
+G_GNUC_INTERNAL
+void gst_e2ee_base_class_install_properties (GstE2eeBaseClass * klass,
+    GstE2eeDirection direction);
 
 G_END_DECLS

@@ -21,34 +21,73 @@
  * One encrypted frame (access unit) per buffer, with the caps of the
  * encoded stream: `video/x-vp8`, `video/x-vp9`, `video/x-av1`,
  * `video/x-h264` and `video/x-h265` (`stream-format=byte-stream` or
- * `avc`/`avc3`/`hvc1`/`hev1`, always `alignment=au`), any `audio/...` such
- * as `audio/x-opus`, and anything else as data. The output is the decrypted
+ * `avc`/`avc3`/`hvc1`/`hev1`, always `alignment=au`), encoded audio
+ * (`audio/x-opus`, `audio/x-alaw`, `audio/x-mulaw`, `audio/G722`,
+ * `audio/mpeg`) and `application/x-e2ee-data`. The output is the decrypted
  * frame, byte for byte what went into the encryptor, with the same caps, so
  * decoders negotiate as before. The key index travels in every frame; the
- * receiver picks the key from the ring of #GstE2eeBase:participant-id (the
- * sending participant) or the shared ring. Frames that end in the room's
- * server-injected-frame trailer are passed on without it, as LiveKit's
- * clients do; empty frames pass unchanged.
+ * receiver picks the key from the ring of `participant-id` (the sending
+ * participant, with `shared-key=false`) or the shared ring. Known blank
+ * frames that end in the room's server-injected-frame trailer
+ * (`sif-trailer`, or `uncrypted-magic-bytes` until it is set) are passed on
+ * without it, as LiveKit's clients do; empty frames pass unchanged.
  *
- * Length-prefixed H.264/H.265 (avc, hvc1) is decrypted as Annex B with
- * 4-byte start codes, as LiveKit defines the format on Annex B, and the
- * result is split back into length-prefixed NAL units.
+ * For H.264 and H.265 the element asks for `stream-format=byte-stream`
+ * first, so that `rtph264depay` and `rtph265depay` need no caps filter:
+ * given avc/hvc1, they take the parameter sets out of every key frame and
+ * put them into `codec_data`, and the parameter sets are part of the
+ * frame's clear header, which authenticates it. When downstream insists
+ * on avc/hvc1, length-prefixed frames are decrypted as Annex B with 4-byte
+ * start codes, and a key frame without parameter sets gets those of
+ * `codec_data` back, after its leading access unit delimiters, where
+ * encoders put them. Only the very first key frame can then be lost, if
+ * the sender put an AUD in front of its parameter sets (x264enc's
+ * default): rtph264depay drops NAL units until it has SPS and PPS.
  *
  * ## Keys
  *
- * As for e2eeencrypt: an #E2eeKeyProvider from #GstE2eeBase:key-provider or
- * a GstContext, or for gst-launch-1.0 the write-only properties
- * #GstE2eeBase:passphrase, #GstE2eeBase:key and #GstE2eeBase:key-file,
- * which fill slot #GstE2eeBase:key-index (or 0) and make it current. With
- * the provider's `ratchet-window-size`, frames sent with a ratcheted key are
- * recovered and the key is adopted.
+ * As for e2eeencrypt: an #E2eeKeyProvider from `key-provider` or a
+ * GstContext, or for gst-launch-1.0 one of the write-only key properties
+ * `passphrase`, `passphrase-file` (the passphrase from a file), `key` (hex)
+ * and `key-file`, which fill slot `key-index` (or 0) of the ring of
+ * `participant-id` (with `shared-key=false`) or of the shared ring, and
+ * make it current. Files are read, without blocking, in NULL->READY; one
+ * that cannot be read (missing, empty, a directory, a FIFO, over 4096
+ * bytes) is an error naming it, and one that group or others may read a
+ * warning. Keys set through these properties are not exportable from the
+ * provider.
+ *
+ * With `ratchet-window-size` (LiveKit's `ratchetWindowSize`), a frame that
+ * fails is tried with up to that many ratchet steps of its key; the first
+ * step that opens it becomes the slot's key (state `key-ratcheted`), so
+ * the decryptor follows a sender that ratchets its key.
  *
  * **A frame that fails authentication is never passed on**: it is dropped,
- * counted in #GstE2eeBase:stats, logged with GST_WARNING, and a GAP event
+ * counted in `stats`, logged (at most once a second), and a GAP event
  * takes its place so downstream timing stays sane. A frame whose key slot
- * is empty is dropped the same way (state `missing-key`). Decoding resumes
- * with the first frame that decrypts once the right key is set; setting a
- * key property while PLAYING applies it at once.
+ * is empty is dropped the same way (state `missing-key`), and so is a
+ * frame that is not encrypted at all. Decoding resumes with the first
+ * frame that decrypts once the right key is set; setting a key property
+ * while PLAYING applies it at once.
+ *
+ * ## Key provider options
+ *
+ * `shared-key`, `ratchet-salt`, `ratchet-window-size`, `failure-tolerance`,
+ * `key-ring-size`, `key-size`, `encryption-type`, `uncrypted-magic-bytes`,
+ * `key-derivation`, `discard-frame-when-cryptor-not-ready` and
+ * `sif-trailer` (hex) are LiveKit's key provider options, with the names
+ * and meanings of the #E2eeKeyProvider properties. `ratchet-salt`,
+ * `key-size` and `key-derivation` must be the sender's: `key-derivation`
+ * `pbkdf2` matches LiveKit's native SDKs' default, `auto` (PBKDF2 for a
+ * passphrase, HKDF for a raw key) its JavaScript SDK, and `hkdf` the
+ * native SDKs' HKDF option for raw keys.
+ *
+ * They follow e2eeencrypt's rule: an element's options go on its provider
+ * in NULL->READY, keys only at READY->PAUSED, so no order of properties or
+ * elements matters; elements sharing a provider may only agree on an
+ * option, and a disagreement is an error naming both values, for example
+ * `ratchet-salt="b" conflicts with ratchet-salt="a", which e2eeencrypt0 set
+ * on the key provider both elements share.`
  *
  * ## Removing keys
  *
@@ -80,7 +119,7 @@
  * element asks its neighbours, then posts need-context, then creates a
  * provider and posts have-context, all in NULL->READY. One provider is
  * shared by all e2ee elements of a pipeline unless the application sets its
- * own with #GstE2eeBase:key-provider or a context.
+ * own with `key-provider` or a context.
  *
  * ## Messages
  *
@@ -89,18 +128,42 @@
  *
  * * #E2eeState `state`: the new state (`ok`, `missing-key`,
  *   `decryption-failed`, `key-ratcheted`, `internal-error`, ...)
- * * #gchararray `participant-id`: #GstE2eeBase:participant-id, or %NULL
+ * * #gchararray `participant-id`: `participant-id`, or %NULL
  * * #guint `key-index`: the key index of the frame that changed the state
+ * * #gchararray `reason`: for the failure states only, what went wrong:
+ *   `authentication-failed` (wrong key, different options, or a tampered
+ *   frame), `key-invalid` (failed more than `failure-tolerance` times),
+ *   `missing-key`, `not-encrypted` (the frame does not end in LiveKit's
+ *   trailer: it was never encrypted), `malformed-frame` or
+ *   `internal-error`
  *
  * A wrong key thus gives one `decryption-failed` message and, once the right
- * key is set, one `ok` message. The provider emits `state-changed` too.
+ * key is set, one `ok` message. The first failure after a frame decrypted
+ * (or after the start) also posts one warning, which gst-launch-1.0 prints
+ * as a `WARNING:` line with the reason, for example `Frames fail to decrypt
+ * with the key at index 0 (wrong key?): they are dropped until one
+ * decrypts.`; the next one comes only after a frame decrypted again.
+ * Decryptors with `discard-frame-when-cryptor-not-ready` wait for their
+ * first key without a message. The provider emits `state-changed` too.
  *
  * ## Properties
  *
- * `key-provider`, `participant-id`, `enabled` (%FALSE passes frames through
- * still encrypted), `key-index`, `passphrase`, `key`, `key-file` and
- * `stats` (frames, bytes, dropped, failed, passed-through and per-state
- * frame counts), all from #GstE2eeBase.
+ * * `key-provider`: the #E2eeKeyProvider (readable; default: shared
+ *   through a GstContext, or created)
+ * * `participant-id`: the sending participant, whose ring to decrypt with
+ *   when `shared-key=false`
+ * * `enabled`: decrypt (default), or pass frames through still encrypted
+ * * `key-index`: the slot the key properties fill (-1: slot 0); frames
+ *   carry their own key index
+ * * `passphrase`, `passphrase-file`, `key`, `key-file`: the key (one of
+ *   them, write-only; see Keys)
+ * * `shared-key`, `ratchet-salt`, `ratchet-window-size`,
+ *   `failure-tolerance`, `key-ring-size`, `key-size`, `encryption-type`,
+ *   `uncrypted-magic-bytes`, `key-derivation`,
+ *   `discard-frame-when-cryptor-not-ready`, `sif-trailer`: the key
+ *   provider's options (see Key provider options)
+ * * `stats`: frames, bytes, dropped, failed, passed-through and
+ *   per-state frame counts
  *
  * ## Action signals
  *
@@ -140,11 +203,10 @@
  * |[
  * gst-launch-1.0 udpsrc port=5010
  *     caps=application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102 !
- *     rtpjitterbuffer ! rtph264depay !
- *     video/x-h264,stream-format=byte-stream,alignment=au !
- *     e2eedecrypt key-file=room.key ! h264parse ! avdec_h264 ! videoconvert !
- *     autovideosink
- * ]| Decrypts H.264 from e2eertph264pay (any key index: it is in the frame).
+ *     rtpjitterbuffer ! rtph264depay ! e2eedecrypt key-file=room.key !
+ *     h264parse ! avdec_h264 ! videoconvert ! autovideosink
+ * ]| Decrypts H.264 from e2eertph264pay (any key index: it is in the frame);
+ * rtph264depay negotiates byte-stream with e2eedecrypt by itself.
  * `sprop-parameter-sets` in the caps are harmless: rtph264depay (and
  * rtph265depay with `sprop-vps`/`-sps`/`-pps`) prepends them to the first
  * access unit after every caps event, in front of the authenticated clear
@@ -155,11 +217,54 @@
  * |[
  * gst-launch-1.0 udpsrc port=5012
  *     caps=application/x-rtp,media=video,encoding-name=H265,clock-rate=90000,payload=104 !
- *     rtpjitterbuffer ! rtph265depay !
- *     video/x-h265,stream-format=byte-stream,alignment=au !
- *     e2eedecrypt key-file=room.key ! h265parse ! avdec_h265 ! videoconvert !
- *     autovideosink
+ *     rtpjitterbuffer ! rtph265depay ! e2eedecrypt key-file=room.key !
+ *     h265parse ! avdec_h265 ! videoconvert ! autovideosink
  * ]| Decrypts H.265 from e2eertph265pay.
+ *
+ * |[
+ * gst-launch-1.0 udpsrc port=5006
+ *     caps=application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96 !
+ *     rtpjitterbuffer ! rtpvp8depay !
+ *     e2eedecrypt shared-key=false participant-id=alice key-file=alice.key !
+ *     vp8dec ! videoconvert ! autovideosink
+ * ]| Per-participant keys: decrypts alice's frames (see e2eeencrypt's
+ * example) with alice's key, from alice's key ring; bob's key would not
+ * open them.
+ *
+ * |[
+ * gst-launch-1.0 udpsrc port=5004
+ *     caps=application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111 !
+ *     rtpjitterbuffer ! rtpopusdepay !
+ *     e2eedecrypt passphrase-file=room.passphrase ratchet-salt=my-room-salt !
+ *     opusdec ! audioconvert ! autoaudiosink
+ * ]| A room with a custom ratchet salt, its passphrase in a file.
+ *
+ * |[
+ * gst-launch-1.0 udpsrc port=5006
+ *     caps=application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96 !
+ *     rtpjitterbuffer ! rtpvp8depay !
+ *     e2eedecrypt key-file=room.key key-size=256 ! vp8dec ! videoconvert !
+ *     autovideosink
+ * ]| AES-256-GCM, as sent by e2eeencrypt key-size=256.
+ *
+ * |[
+ * gst-launch-1.0 udpsrc port=5006
+ *     caps=application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96 !
+ *     rtpjitterbuffer ! rtpvp8depay !
+ *     e2eedecrypt passphrase-file=room.passphrase sif-trailer=34d4c6ea98a0fd75
+ *     ratchet-window-size=8 ! vp8dec ! videoconvert ! autovideosink
+ * ]| A LiveKit room: `sif-trailer` is the trailer the server announced for
+ * the frames it injects (hex), which pass without it; the ratchet window
+ * follows a sender that ratchets its key up to 8 steps.
+ *
+ * |[
+ * gst-launch-1.0 udpsrc port=5006
+ *     caps=application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96 !
+ *     rtpjitterbuffer ! rtpvp8depay !
+ *     e2eedecrypt key-file=room.key key-derivation=hkdf ratchet-window-size=4 !
+ *     vp8dec ! videoconvert ! autovideosink
+ * ]| A sender on LiveKit's native SDK with HKDF key derivation for its raw
+ * key (use `key-derivation=pbkdf2` for the SDK's default).
  *
  * Since: 0.1
  */
@@ -217,6 +322,8 @@ gst_e2ee_decrypt_class_init (GstE2eeDecryptClass * klass)
       "(LiveKit E2EE frame format, AES-GCM)",
       "gst-e2ee authors <gst-e2ee@example.org>");
   gst_e2ee_element_class_add_examples (element_class, examples);
+  gst_e2ee_base_class_install_properties (base_class,
+      GST_E2EE_DIRECTION_DECRYPT);
 
   base_class->get_max_output_size =
       GST_DEBUG_FUNCPTR (gst_e2ee_decrypt_get_max_output_size);
@@ -226,4 +333,9 @@ gst_e2ee_decrypt_class_init (GstE2eeDecryptClass * klass)
 static void
 gst_e2ee_decrypt_init (GstE2eeDecrypt * self)
 {
+  /* Otherwise basetransform puts downstream's caps order first (an H.264
+   * decoder's: avc before byte-stream), undoing the base's preference for
+   * byte-stream (see its transform_caps). */
+  gst_base_transform_set_prefer_passthrough (GST_BASE_TRANSFORM (self),
+      FALSE);
 }

@@ -20,6 +20,19 @@ GST_ELEMENT_REGISTER_DECLARE (e2eertpvp9pay);
 GST_ELEMENT_REGISTER_DECLARE (e2eertph264pay);
 GST_ELEMENT_REGISTER_DECLARE (e2eertph265pay);
 
+/* Which way an e2ee element works: the base, the key properties and the
+ * provider options word their property blurbs and messages for it. */
+typedef enum
+{
+  GST_E2EE_DIRECTION_ENCRYPT,
+  GST_E2EE_DIRECTION_DECRYPT,
+} GstE2eeDirection;
+
+/* The text of @dir's element: @encrypt for e2eeencrypt, @decrypt for
+ * e2eedecrypt. */
+#define GST_E2EE_FOR(dir, encrypt, decrypt) \
+    ((dir) == GST_E2EE_DIRECTION_ENCRYPT ? (encrypt) : (decrypt))
+
 /* Adds @pipelines (NULL-terminated gst-launch-1.0 lines, as
  * examples-from-section.py extracts them from the element's SECTION
  * block) as the "example-pipelines" metadata gst-inspect-1.0 prints. */

@@ -183,6 +183,186 @@ gst_e2ee_nal_length_size_from_caps (const GstStructure * s)
   return size;
 }
 
+/* ---- parameter sets in codec_data ----
+ *
+ * With avc/hvc1 output, rtph264depay and rtph265depay take the parameter
+ * sets out of every access unit and put them into codec_data
+ * (gstrtph264depay.c, 1.22: handle_nal). In an encrypted key frame they
+ * were part of the clear header, the AAD: the frame authenticates only
+ * with them back where the sender had them. */
+
+#define H264_NAL_TYPE(b) ((b) & 0x1f)
+#define H265_NAL_TYPE(b) (((b) >> 1) & 0x3f)
+#define H264_SPS 7
+#define H264_PPS 8
+#define H264_AUD 9
+#define H265_VPS 32
+#define H265_SPS 33
+#define H265_PPS 34
+#define H265_AUD 35
+
+/* Appends the @n length-prefixed (2 bytes) NAL units at *@pos of @data,
+ * with 4-byte start codes; those of @nal_type only when it is >= 0 (for
+ * hvcC, whose arrays carry one type each). FALSE if they overrun it. */
+static gboolean
+append_nal_units (const guint8 * data, gsize size, gsize * pos, guint n,
+    GByteArray * out)
+{
+  guint i;
+
+  for (i = 0; i < n; i++) {
+    gsize len;
+
+    if (size - *pos < 2)
+      return FALSE;
+    len = GST_READ_UINT16_BE (data + *pos);
+    *pos += 2;
+    if (size - *pos < len)
+      return FALSE;
+    if (len > 0) {
+      g_byte_array_append (out, four_byte_start_code,
+          sizeof (four_byte_start_code));
+      g_byte_array_append (out, data + *pos, len);
+    }
+    *pos += len;
+  }
+  return TRUE;
+}
+
+/* avcC: 5 bytes, numOfSequenceParameterSets (low 5 bits), the SPSs,
+ * numOfPictureParameterSets, the PPSs (ISO/IEC 14496-15 5.3.3.1). */
+static gboolean
+avcc_parameter_sets (const guint8 * data, gsize size, GByteArray * out)
+{
+  gsize pos = 6;
+
+  if (size < 7)
+    return FALSE;
+  if (!append_nal_units (data, size, &pos, data[5] & 0x1f, out)
+      || pos >= size)
+    return FALSE;
+  pos++;
+  return append_nal_units (data, size, &pos, data[pos - 1], out);
+}
+
+/* hvcC: 22 bytes, numOfArrays, then arrays of (completeness and type,
+ * numNalus (2 bytes), NAL units) (ISO/IEC 14496-15 8.3.3.1). Copied in the
+ * order VPS, SPS, PPS, however the arrays come. */
+static gboolean
+hvcc_parameter_sets (const guint8 * data, gsize size, GByteArray * out)
+{
+  const guint types[] = { H265_VPS, H265_SPS, H265_PPS };
+  guint t;
+
+  if (size < 23)
+    return FALSE;
+  for (t = 0; t < G_N_ELEMENTS (types); t++) {
+    gsize pos = 23;
+    guint a;
+
+    for (a = 0; a < data[22]; a++) {
+      guint type, n, i;
+
+      if (size - pos < 3)
+        return FALSE;
+      type = data[pos] & 0x3f;
+      n = GST_READ_UINT16_BE (data + pos + 1);
+      pos += 3;
+      if (type == types[t]) {
+        if (!append_nal_units (data, size, &pos, n, out))
+          return FALSE;
+        continue;
+      }
+      for (i = 0; i < n; i++) {     /* skip the array */
+        if (size - pos < 2 || size - pos - 2 < GST_READ_UINT16_BE (data +
+                pos))
+          return FALSE;
+        pos += 2 + GST_READ_UINT16_BE (data + pos);
+      }
+    }
+  }
+  return TRUE;
+}
+
+GBytes *
+gst_e2ee_nal_parameter_sets_from_caps (const GstStructure * s)
+{
+  gboolean h265 = gst_structure_has_name (s, "video/x-h265");
+  const GValue *value = gst_structure_get_value (s, "codec_data");
+  GByteArray *sets;
+  GstMapInfo map;
+  gboolean ok = FALSE;
+
+  if (gst_e2ee_nal_length_size_from_caps (s) == 0 || value == NULL
+      || !GST_VALUE_HOLDS_BUFFER (value))
+    return NULL;
+  if (!gst_buffer_map (gst_value_get_buffer (value), &map, GST_MAP_READ))
+    return NULL;
+
+  sets = g_byte_array_new ();
+  ok = h265 ? hvcc_parameter_sets (map.data, map.size, sets) :
+      avcc_parameter_sets (map.data, map.size, sets);
+  gst_buffer_unmap (gst_value_get_buffer (value), &map);
+
+  if (!ok || sets->len == 0) {
+    g_byte_array_unref (sets);
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes (sets);
+}
+
+static guint
+nal_type (const guint8 * data, const GstE2eeNalUnit * nal, gboolean h265)
+{
+  return h265 ? H265_NAL_TYPE (data[nal->offset]) :
+      H264_NAL_TYPE (data[nal->offset]);
+}
+
+gboolean
+gst_e2ee_nal_has_parameter_sets (const guint8 * data, gsize size,
+    gboolean h265)
+{
+  GArray *nal_units = gst_e2ee_nal_split_annex_b (data, size);
+  gboolean found = FALSE;
+  guint i;
+
+  for (i = 0; i < nal_units->len && !found; i++) {
+    guint type = nal_type (data, &g_array_index (nal_units, GstE2eeNalUnit,
+            i), h265);
+
+    found = h265 ? type == H265_VPS || type == H265_SPS : type == H264_SPS;
+  }
+  g_array_unref (nal_units);
+  return found;
+}
+
+void
+gst_e2ee_nal_insert_parameter_sets (GByteArray * au, GBytes * sets,
+    gboolean h265)
+{
+  GArray *nal_units = gst_e2ee_nal_split_annex_b (au->data, au->len);
+  gsize at = au->len, sets_len;
+  const guint8 *sets_data = g_bytes_get_data (sets, &sets_len);
+  guint i;
+
+  for (i = 0; i < nal_units->len; i++) {
+    GstE2eeNalUnit *nal = &g_array_index (nal_units, GstE2eeNalUnit, i);
+
+    if (nal_type (au->data, nal, h265) != (h265 ? H265_AUD : H264_AUD)) {
+      /* Before its start code, with the zero_byte of a 4-byte one. */
+      at = nal->offset - 3;
+      if (at > 0 && au->data[at - 1] == 0)
+        at--;
+      break;
+    }
+  }
+  g_array_unref (nal_units);
+
+  g_byte_array_set_size (au, au->len + sets_len);
+  memmove (au->data + at + sets_len, au->data + at, au->len - sets_len - at);
+  memcpy (au->data + at, sets_data, sets_len);
+}
+
 gsize
 gst_e2ee_nal_annex_b_max_size (gsize len, guint length_size)
 {

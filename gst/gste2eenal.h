@@ -54,6 +54,25 @@ GArray *gst_e2ee_nal_split_annex_b (const guint8 * data, gsize size);
 G_GNUC_INTERNAL
 guint gst_e2ee_nal_length_size_from_caps (const GstStructure * s);
 
+/* The parameter sets in the codec_data of avc/avc3 (avcC: SPS, then PPS)
+ * or hvc1/hev1 caps (hvcC: VPS, SPS, PPS), as Annex B NAL units with
+ * 4-byte start codes; NULL for other caps, or codec_data without any. */
+G_GNUC_INTERNAL
+GBytes *gst_e2ee_nal_parameter_sets_from_caps (const GstStructure * s);
+
+/* Whether the Annex B access unit @data holds a sequence parameter set
+ * (@h265: a VPS or SPS). */
+G_GNUC_INTERNAL
+gboolean gst_e2ee_nal_has_parameter_sets (const guint8 * data, gsize size,
+    gboolean h265);
+
+/* Inserts @sets (Annex B) into the Annex B access unit @au where an
+ * encoder puts them: after its leading access unit delimiters, before
+ * anything else. */
+G_GNUC_INTERNAL
+void gst_e2ee_nal_insert_parameter_sets (GByteArray * au, GBytes * sets,
+    gboolean h265);
+
 /* The largest Annex B form (4-byte start codes) of a @len-byte access unit
  * with @length_size-byte NAL lengths. */
 G_GNUC_INTERNAL

@@ -17,7 +17,8 @@
 #include "gste2eestats.h"
 
 void
-gst_e2ee_stats_install (GObjectClass * klass, guint prop_id)
+gst_e2ee_stats_install (GObjectClass * klass, guint prop_id,
+    GstE2eeDirection direction)
 {
   /**
    * GstE2eeBase:stats:
@@ -33,7 +34,11 @@ gst_e2ee_stats_install (GObjectClass * klass, guint prop_id)
    */
   g_object_class_install_property (klass, prop_id,
       g_param_spec_boxed ("stats", "Statistics",
-          "Frame, byte, drop and failure counters",
+          GST_E2EE_FOR (direction,
+              "Counters of frames encrypted, dropped (no key, ...) and "
+              "passed through, and of bytes in",
+              "Counters of frames decrypted, dropped (wrong or missing key, "
+              "...) and passed through, and of bytes in"),
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 

@@ -15,6 +15,8 @@
 #include <gst/gst.h>
 #include <keyring/e2ee.h>
 
+#include "gste2eeelements.h"
+
 G_BEGIN_DECLS
 
 #define GST_E2EE_STATS_STRUCTURE_NAME "application/x-e2ee-stats"
@@ -32,9 +34,11 @@ typedef struct
   guint64 per_state[GST_E2EE_N_STATES];
 } GstE2eeStats;
 
-/* Installs the read-only "stats" property on @klass as @prop_id. */
+/* Installs the read-only "stats" property on @klass as @prop_id, with
+ * @direction's blurb. */
 G_GNUC_INTERNAL
-void gst_e2ee_stats_install (GObjectClass * klass, guint prop_id);
+void gst_e2ee_stats_install (GObjectClass * klass, guint prop_id,
+    GstE2eeDirection direction);
 
 /* Counts one frame of @size input bytes; @state is the cryptor's state
  * after it, or -1 when the cryptor did not see the frame. */

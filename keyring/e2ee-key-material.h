@@ -36,11 +36,20 @@ GBytes *e2ee_key_material_new           (const guint8 * data,
 
 /* The key material in the regular file @path (1 to E2EE_KEY_FILE_MAX_SIZE
  * bytes), read straight into guarded memory, hex text decoded; @mode (if
- * not NULL) receives the file's permission bits. On failure: NULL, @error
- * set, @mode untouched. */
+ * not NULL) receives the file's permission bits. Never blocks (a FIFO is
+ * refused). On failure: NULL, @error set (its message names the file),
+ * @mode untouched. */
 E2EE_API
 GBytes *e2ee_key_material_new_from_file (const gchar * path,
                                          guint * mode,
                                          GError ** error);
+
+/* The passphrase in the file @path, as e2ee_key_material_new_from_file()
+ * reads a key file but as text: no hex decoding, one trailing newline
+ * removed. */
+E2EE_API
+GBytes *e2ee_key_material_new_from_passphrase_file (const gchar * path,
+                                                    guint * mode,
+                                                    GError ** error);
 
 G_END_DECLS

@@ -32,7 +32,11 @@
  *
  * The provider is safe to use from any thread. Key material lives in
  * libsodium's guarded memory, is wiped when replaced, and is never logged
- * nor readable through a property.
+ * nor readable through a property. e2ee_key_provider_export_key() copies
+ * a key's material out, except for keys set with
+ * %E2EE_KEY_FLAG_NOT_EXPORTABLE: the GStreamer elements set their key
+ * properties' keys so unless #E2eeKeyProvider:element-keys-exportable is
+ * %TRUE; keys an application sets are exportable unless it says otherwise.
  *
  * Keys leave as they came: e2ee_key_provider_remove_key() empties one slot,
  * e2ee_key_provider_remove_participant() drops a participant's whole ring
@@ -73,6 +77,7 @@
 #define DEFAULT_ENCRYPTION_TYPE E2EE_ENCRYPTION_TYPE_GCM
 #define DEFAULT_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY FALSE
 #define DEFAULT_KEY_DERIVATION E2EE_KEY_DERIVATION_AUTO
+#define DEFAULT_ELEMENT_KEYS_EXPORTABLE FALSE
 
 /* More than any sensible window: each step is one key derivation. */
 #define MAX_RATCHET_WINDOW_SIZE 255
@@ -90,6 +95,8 @@ enum
   PROP_ENCRYPTION_TYPE,
   PROP_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY,
   PROP_KEY_DERIVATION,
+  PROP_SIF_TRAILER,
+  PROP_ELEMENT_KEYS_EXPORTABLE,
   N_PROPERTIES
 };
 
@@ -128,6 +135,7 @@ struct _E2eeKeyProvider
   gboolean discard_frame_when_cryptor_not_ready;
   E2eeKeyDerivation key_derivation;
   GBytes *sif_trailer;
+  gboolean element_keys_exportable;
 
   E2eeKeyRing *shared_ring;     /* created on first use */
   GHashTable *participant_rings;        /* gchar* -> E2eeKeyRing* */
@@ -405,6 +413,16 @@ e2ee_key_provider_set_property (GObject * object, guint prop_id,
     case PROP_KEY_DERIVATION:
       self->key_derivation = g_value_get_enum (value);
       break;
+    case PROP_SIF_TRAILER:
+      g_clear_pointer (&self->sif_trailer, g_bytes_unref);
+      self->sif_trailer = g_value_dup_boxed (value);
+      if (self->sif_trailer != NULL && g_bytes_get_size (self->sif_trailer)
+          == 0)
+        g_clear_pointer (&self->sif_trailer, g_bytes_unref);
+      break;
+    case PROP_ELEMENT_KEYS_EXPORTABLE:
+      self->element_keys_exportable = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -461,6 +479,12 @@ e2ee_key_provider_get_property (GObject * object, guint prop_id,
       break;
     case PROP_KEY_DERIVATION:
       g_value_set_enum (value, self->key_derivation);
+      break;
+    case PROP_SIF_TRAILER:
+      g_value_set_boxed (value, self->sif_trailer);
+      break;
+    case PROP_ELEMENT_KEYS_EXPORTABLE:
+      g_value_set_boolean (value, self->element_keys_exportable);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -617,6 +641,36 @@ e2ee_key_provider_class_init (E2eeKeyProviderClass * klass)
       "How the AES key is derived from a passphrase or raw material",
       E2EE_TYPE_KEY_DERIVATION, DEFAULT_KEY_DERIVATION, rw);
 
+  /**
+   * E2eeKeyProvider:sif-trailer:
+   *
+   * The room's server-injected-frame trailer, as
+   * e2ee_key_provider_set_sif_trailer() sets it; %NULL (or empty): frames
+   * ending in #E2eeKeyProvider:uncrypted-magic-bytes count as injected.
+   */
+  properties[PROP_SIF_TRAILER] = g_param_spec_boxed ("sif-trailer",
+      "SIF trailer",
+      "Trailer of server-injected frames that the room announced (NULL: "
+      "uncrypted-magic-bytes)", G_TYPE_BYTES, rw);
+
+  /**
+   * E2eeKeyProvider:element-keys-exportable:
+   *
+   * Whether keys that GStreamer elements put into the provider from their
+   * key properties (`passphrase`, `passphrase-file`, `key`, `key-file` of
+   * e2eeencrypt and e2eedecrypt) can be exported. %FALSE by default: the
+   * elements then set them with %E2EE_KEY_FLAG_NOT_EXPORTABLE, so a key
+   * given on a command line never comes out of the provider, whoever holds
+   * it. Keys an application sets with e2ee_key_provider_set_key() and
+   * e2ee_key_provider_set_passphrase() stay exportable (unless set with
+   * %E2EE_KEY_FLAG_NOT_EXPORTABLE through the `_full` variants).
+   */
+  properties[PROP_ELEMENT_KEYS_EXPORTABLE] =
+      g_param_spec_boolean ("element-keys-exportable",
+      "Element keys exportable",
+      "Whether keys set through element properties can be exported",
+      DEFAULT_ELEMENT_KEYS_EXPORTABLE, rw);
+
   g_object_class_install_properties (gobject_class, N_PROPERTIES,
       properties);
 
@@ -670,6 +724,7 @@ e2ee_key_provider_init (E2eeKeyProvider * self)
   self->discard_frame_when_cryptor_not_ready =
       DEFAULT_DISCARD_FRAME_WHEN_CRYPTOR_NOT_READY;
   self->key_derivation = DEFAULT_KEY_DERIVATION;
+  self->element_keys_exportable = DEFAULT_ELEMENT_KEYS_EXPORTABLE;
   self->participant_rings = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, (GDestroyNotify) e2ee_key_ring_free);
   g_mutex_init (&self->watchers_lock);
@@ -695,17 +750,20 @@ e2ee_key_provider_new (void)
 /* Stores @key at @key_index, as set_key and set_passphrase share it. */
 static void
 store_key (E2eeKeyProvider * self, const gchar * participant_id,
-    E2eeKey * key, guint key_index, gboolean make_current)
+    E2eeKey * key, guint key_index, gboolean make_current,
+    E2eeKeyFlags flags)
 {
   E2eeKeyRing *ring;
+  E2eeKeySlot *slot;
   guint slot_index;
   E2eeKey *old;
 
   g_mutex_lock (&self->lock);
   ring = ensure_ring_locked (self, participant_id);
   slot_index = key_index % ring->size;
-  old = slot_replace_locked (self,
-      e2ee_key_ring_ensure_slot (ring, slot_index), key);
+  slot = e2ee_key_ring_ensure_slot (ring, slot_index);
+  old = slot_replace_locked (self, slot, key);
+  slot->flags = flags;
   if (make_current)
     ring->current_index = slot_index;
   g_mutex_unlock (&self->lock);
@@ -722,7 +780,8 @@ store_key (E2eeKeyProvider * self, const gchar * participant_id,
 static gboolean
 set_material (E2eeKeyProvider * self, const gchar * participant_id,
     const guint8 * material, gsize material_len, gboolean is_passphrase,
-    guint key_index, gboolean make_current, GError ** error)
+    guint key_index, gboolean make_current, E2eeKeyFlags flags,
+    GError ** error)
 {
   E2eeKeyDerivation derivation;
   E2eeKdf kdf;
@@ -748,7 +807,7 @@ set_material (E2eeKeyProvider * self, const gchar * participant_id,
   if (key == NULL)
     return FALSE;
 
-  store_key (self, participant_id, key, key_index, make_current);
+  store_key (self, participant_id, key, key_index, make_current, flags);
   return TRUE;
 }
 
@@ -780,7 +839,37 @@ e2ee_key_provider_set_key (E2eeKeyProvider * provider,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return set_material (provider, participant_id, material, material_len,
-      FALSE, key_index, make_current, error);
+      FALSE, key_index, make_current, E2EE_KEY_FLAG_NONE, error);
+}
+
+/**
+ * e2ee_key_provider_set_key_full:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @material: (array length=material_len): raw key material
+ * @material_len: length of @material, 1 to 1024 bytes
+ * @key_index: the key index; the key goes to slot @key_index modulo
+ *   #E2eeKeyProvider:key-ring-size
+ * @make_current: whether encryptors start using this key now
+ * @flags: #E2eeKeyFlags, such as %E2EE_KEY_FLAG_NOT_EXPORTABLE
+ * @error: return location for a #GError, or %NULL
+ *
+ * e2ee_key_provider_set_key() with @flags for the key.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+e2ee_key_provider_set_key_full (E2eeKeyProvider * provider,
+    const gchar * participant_id, const guint8 * material, gsize material_len,
+    guint key_index, gboolean make_current, E2eeKeyFlags flags,
+    GError ** error)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (material != NULL || material_len == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return set_material (provider, participant_id, material, material_len,
+      FALSE, key_index, make_current, flags, error);
 }
 
 /**
@@ -809,7 +898,36 @@ e2ee_key_provider_set_passphrase (E2eeKeyProvider * provider,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   return set_material (provider, participant_id, (const guint8 *) passphrase,
-      strlen (passphrase), TRUE, key_index, make_current, error);
+      strlen (passphrase), TRUE, key_index, make_current, E2EE_KEY_FLAG_NONE,
+      error);
+}
+
+/**
+ * e2ee_key_provider_set_passphrase_full:
+ * @provider: an #E2eeKeyProvider
+ * @participant_id: (nullable): the participant, or %NULL for the shared ring
+ * @passphrase: the passphrase (its UTF-8 bytes are the key material)
+ * @key_index: the key index; the key goes to slot @key_index modulo
+ *   #E2eeKeyProvider:key-ring-size
+ * @make_current: whether encryptors start using this key now
+ * @flags: #E2eeKeyFlags, such as %E2EE_KEY_FLAG_NOT_EXPORTABLE
+ * @error: return location for a #GError, or %NULL
+ *
+ * e2ee_key_provider_set_passphrase() with @flags for the key.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+e2ee_key_provider_set_passphrase_full (E2eeKeyProvider * provider,
+    const gchar * participant_id, const gchar * passphrase, guint key_index,
+    gboolean make_current, E2eeKeyFlags flags, GError ** error)
+{
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), FALSE);
+  g_return_val_if_fail (passphrase != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return set_material (provider, participant_id, (const guint8 *) passphrase,
+      strlen (passphrase), TRUE, key_index, make_current, flags, error);
 }
 
 /**
@@ -852,15 +970,16 @@ e2ee_key_provider_set_key_from_file (E2eeKeyProvider * provider,
 
   ok = set_material (provider, participant_id, g_bytes_get_data (material,
           NULL), g_bytes_get_size (material), FALSE, key_index, make_current,
-      error);
+      E2EE_KEY_FLAG_NONE, error);
   g_bytes_unref (material);
   return ok;
 }
 
-/* A new reference to the key in the slot of @key_index, or NULL. */
+/* A new reference to the key in the slot of @key_index, or NULL; *@flags
+ * (if not NULL) gets the slot's flags. */
 static E2eeKey *
-ref_slot_key (E2eeKeyProvider * self, const gchar * participant_id,
-    guint key_index)
+ref_slot_key_full (E2eeKeyProvider * self, const gchar * participant_id,
+    guint key_index, E2eeKeyFlags * flags)
 {
   E2eeKeyRing *ring;
   E2eeKeySlot *slot;
@@ -869,10 +988,31 @@ ref_slot_key (E2eeKeyProvider * self, const gchar * participant_id,
   g_mutex_lock (&self->lock);
   ring = find_ring_locked (self, participant_id);
   slot = ring ? e2ee_key_ring_peek_slot (ring, key_index) : NULL;
-  if (slot != NULL && slot->key != NULL)
+  if (slot != NULL && slot->key != NULL) {
     key = e2ee_key_ref (slot->key);
+    if (flags != NULL)
+      *flags = slot->flags;
+  }
   g_mutex_unlock (&self->lock);
   return key;
+}
+
+static E2eeKey *
+ref_slot_key (E2eeKeyProvider * self, const gchar * participant_id,
+    guint key_index)
+{
+  return ref_slot_key_full (self, participant_id, key_index, NULL);
+}
+
+static void
+set_not_exportable_error (GError ** error, const gchar * participant_id,
+    guint key_index)
+{
+  g_set_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE,
+      "The key for participant %s at index %u is not exportable (set with "
+      "E2EE_KEY_FLAG_NOT_EXPORTABLE, as element key properties are unless "
+      "element-keys-exportable is TRUE)",
+      participant_id ? participant_id : "(shared)", key_index);
 }
 
 static void
@@ -936,16 +1076,21 @@ ref_slot_key_is (E2eeKeyProvider * self, const gchar * participant_id,
  * Ratchets the key at @key_index one step in place (LiveKit's
  * `ratchetKey`): the new material is derived from the old with the key's
  * derivation function and the ratchet salt, the slot's failure count is
- * reset, and #E2eeKeyProvider::key-ratcheted is emitted.
+ * reset, and #E2eeKeyProvider::key-ratcheted is emitted. A key that is
+ * not exportable (%E2EE_KEY_FLAG_NOT_EXPORTABLE) is refused and left as it
+ * is, since the new material is what this returns; decryptors still
+ * follow a sender's ratchets through #E2eeKeyProvider:ratchet-window-size.
  *
  * Returns: (transfer full) (nullable): the new key material (32 bytes), or
- *   %NULL with @error set (%E2EE_ERROR_MISSING_KEY when the slot is empty)
+ *   %NULL with @error set (%E2EE_ERROR_MISSING_KEY when the slot is empty,
+ *   %E2EE_ERROR_NOT_EXPORTABLE for a key that is not exportable)
  */
 GBytes *
 e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
     const gchar * participant_id, guint key_index, GError ** error)
 {
   E2eeKey *base, *ratcheted;
+  E2eeKeyFlags flags = E2EE_KEY_FLAG_NONE;
   GBytes *material;
 
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
@@ -954,9 +1099,15 @@ e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
   /* Another thread may change the slot while the step is derived (with no
    * lock held); then ratchet whatever the slot holds now. */
   for (;;) {
-    base = ref_slot_key (provider, participant_id, key_index);
+    base = ref_slot_key_full (provider, participant_id, key_index, &flags);
     if (base == NULL) {
       set_missing_key_error (error, participant_id, key_index);
+      return NULL;
+    }
+    /* The new material is the result: refused as export_key refuses. */
+    if (flags & E2EE_KEY_FLAG_NOT_EXPORTABLE) {
+      e2ee_key_unref (base);
+      set_not_exportable_error (error, participant_id, key_index);
       return NULL;
     }
     ratcheted = e2ee_key_ratchet_cached (base, error);
@@ -998,24 +1149,33 @@ e2ee_key_provider_ratchet_key (E2eeKeyProvider * provider,
  *
  * Copies out the key material at @key_index (LiveKit's `exportKey`), for
  * example to hand a ratcheted key to a new participant. The copy lives in
- * guarded memory and is wiped when the #GBytes is freed.
+ * guarded memory and is wiped when the #GBytes is freed. Keys set with
+ * %E2EE_KEY_FLAG_NOT_EXPORTABLE (by default, those from element key
+ * properties: #E2eeKeyProvider:element-keys-exportable) are refused.
  *
  * Returns: (transfer full) (nullable): the key material, or %NULL with
- *   @error set (%E2EE_ERROR_MISSING_KEY when the slot is empty)
+ *   @error set (%E2EE_ERROR_MISSING_KEY when the slot is empty,
+ *   %E2EE_ERROR_NOT_EXPORTABLE for a key that is not exportable)
  */
 GBytes *
 e2ee_key_provider_export_key (E2eeKeyProvider * provider,
     const gchar * participant_id, guint key_index, GError ** error)
 {
+  E2eeKeyFlags flags = E2EE_KEY_FLAG_NONE;
   E2eeKey *key;
   GBytes *material;
 
   g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  key = ref_slot_key (provider, participant_id, key_index);
+  key = ref_slot_key_full (provider, participant_id, key_index, &flags);
   if (key == NULL) {
     set_missing_key_error (error, participant_id, key_index);
+    return NULL;
+  }
+  if (flags & E2EE_KEY_FLAG_NOT_EXPORTABLE) {
+    e2ee_key_unref (key);
+    set_not_exportable_error (error, participant_id, key_index);
     return NULL;
   }
   material = e2ee_key_export_material (key);
@@ -1048,6 +1208,29 @@ e2ee_key_provider_has_key (E2eeKeyProvider * provider,
     return FALSE;
   e2ee_key_unref (key);
   return TRUE;
+}
+
+/**
+ * e2ee_key_provider_get_n_keys:
+ * @provider: an #E2eeKeyProvider
+ *
+ * How many keys the provider holds, over all its rings. While it holds
+ * any, #E2eeKeyProvider:key-ring-size, #E2eeKeyProvider:ratchet-salt and
+ * #E2eeKeyProvider:key-size cannot change.
+ *
+ * Returns: the number of occupied key slots
+ */
+guint
+e2ee_key_provider_get_n_keys (E2eeKeyProvider * provider)
+{
+  guint n;
+
+  g_return_val_if_fail (E2EE_IS_KEY_PROVIDER (provider), 0);
+
+  g_mutex_lock (&provider->lock);
+  n = provider->n_keys;
+  g_mutex_unlock (&provider->lock);
+  return n;
 }
 
 /**
@@ -1139,6 +1322,8 @@ e2ee_key_provider_set_sif_trailer (E2eeKeyProvider * provider,
   provider->sif_trailer = bytes;
   bump_serial (provider);
   g_mutex_unlock (&provider->lock);
+  g_object_notify_by_pspec (G_OBJECT (provider),
+      properties[PROP_SIF_TRAILER]);
 }
 
 /* Removing keys */

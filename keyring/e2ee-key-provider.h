@@ -88,6 +88,26 @@ gboolean e2ee_key_provider_set_passphrase       (E2eeKeyProvider * provider,
                                                  gboolean make_current,
                                                  GError ** error);
 
+/* set_key and set_passphrase with E2eeKeyFlags (NOT_EXPORTABLE: export_key
+ * and ratchet_key refuse the key); the plain calls set E2EE_KEY_FLAG_NONE. */
+E2EE_API
+gboolean e2ee_key_provider_set_key_full         (E2eeKeyProvider * provider,
+                                                 const gchar * participant_id,
+                                                 const guint8 * material,
+                                                 gsize material_len,
+                                                 guint key_index,
+                                                 gboolean make_current,
+                                                 E2eeKeyFlags flags,
+                                                 GError ** error);
+E2EE_API
+gboolean e2ee_key_provider_set_passphrase_full  (E2eeKeyProvider * provider,
+                                                 const gchar * participant_id,
+                                                 const gchar * passphrase,
+                                                 guint key_index,
+                                                 gboolean make_current,
+                                                 E2eeKeyFlags flags,
+                                                 GError ** error);
+
 /* set_key with the material of a key file (bytes, or hex text), read
  * straight into guarded memory; warns if group or others may read it. */
 E2EE_API
@@ -102,7 +122,8 @@ gboolean e2ee_key_provider_set_key_from_file    (E2eeKeyProvider * provider,
 
 /* Ratchets the key at @key_index one step in place and emits
  * "key-ratcheted"; returns the new 32-byte material (guarded memory,
- * wiped when freed), or NULL with @error set (MISSING_KEY: empty slot). */
+ * wiped when freed), or NULL with @error set (MISSING_KEY: empty slot;
+ * NOT_EXPORTABLE: refused, the key stays as it was). */
 E2EE_API
 GBytes *e2ee_key_provider_ratchet_key           (E2eeKeyProvider * provider,
                                                  const gchar * participant_id,
@@ -110,7 +131,9 @@ GBytes *e2ee_key_provider_ratchet_key           (E2eeKeyProvider * provider,
                                                  GError ** error);
 
 /* A copy of the material at @key_index (guarded memory, wiped when freed),
- * or NULL with @error set (MISSING_KEY: empty slot). */
+ * or NULL with @error set (MISSING_KEY: empty slot; NOT_EXPORTABLE: a key
+ * set with E2EE_KEY_FLAG_NOT_EXPORTABLE, as element key properties set
+ * them unless "element-keys-exportable" is TRUE). */
 E2EE_API
 GBytes *e2ee_key_provider_export_key            (E2eeKeyProvider * provider,
                                                  const gchar * participant_id,
@@ -122,6 +145,10 @@ E2EE_API
 gboolean e2ee_key_provider_has_key              (E2eeKeyProvider * provider,
                                                  const gchar * participant_id,
                                                  guint key_index);
+
+/* How many keys the provider holds, over all rings. */
+E2EE_API
+guint e2ee_key_provider_get_n_keys              (E2eeKeyProvider * provider);
 
 /* The index encryptors of the ring use (modulo the ring size; 0 until
  * set). */
@@ -139,7 +166,7 @@ gboolean e2ee_key_provider_set_current_key_index (E2eeKeyProvider * provider,
                                                  GError ** error);
 
 /* The room's server-injected-frame trailer (copied); NULL or empty falls
- * back to uncrypted-magic-bytes. */
+ * back to uncrypted-magic-bytes. Also the "sif-trailer" property. */
 E2EE_API
 void e2ee_key_provider_set_sif_trailer          (E2eeKeyProvider * provider,
                                                  const guint8 * trailer,

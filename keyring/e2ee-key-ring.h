@@ -22,6 +22,7 @@ typedef struct
 {
   E2eeKey *key;                 /* owned, or NULL */
   gint failures;                /* decryption failures since the last reset */
+  E2eeKeyFlags flags;           /* of the key set here, kept by ratchets */
 } E2eeKeySlot;
 
 /* A ring of @size slots, of which only the first @n_slots are allocated:

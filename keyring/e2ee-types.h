@@ -112,6 +112,23 @@ typedef enum /*< underscore_name=e2ee_key_derivation >*/
 } E2eeKeyDerivation;
 
 /**
+ * E2eeKeyFlags:
+ * @E2EE_KEY_FLAG_NONE: an ordinary key: its material can be exported
+ * @E2EE_KEY_FLAG_NOT_EXPORTABLE: the key's material never leaves the
+ *   provider: e2ee_key_provider_export_key() and
+ *   e2ee_key_provider_ratchet_key() refuse it with
+ *   %E2EE_ERROR_NOT_EXPORTABLE (a ratcheted key keeps the flag)
+ *
+ * How a key may be used beyond encrypting and decrypting, as WebCrypto's
+ * `extractable`.
+ */
+typedef enum /*< flags, underscore_name=e2ee_key_flags >*/
+{
+  E2EE_KEY_FLAG_NONE = 0,
+  E2EE_KEY_FLAG_NOT_EXPORTABLE = 1 << 0,
+} E2eeKeyFlags;
+
+/**
  * E2EE_ERROR:
  *
  * Error domain of libe2ee-keyring. Errors in this domain use #E2eeError codes.
@@ -133,6 +150,8 @@ E2EE_API GQuark e2ee_error_quark (void);
  *   header, has an IV length other than 12, or is otherwise not a frame
  * @E2EE_ERROR_NO_SPACE: the output buffer is too small
  * @E2EE_ERROR_INTERNAL: a library call failed unexpectedly
+ * @E2EE_ERROR_NOT_EXPORTABLE: the key's material may not leave the
+ *   provider (%E2EE_KEY_FLAG_NOT_EXPORTABLE)
  *
  * Error codes of the #E2EE_ERROR domain.
  */
@@ -146,6 +165,7 @@ typedef enum /*< underscore_name=e2ee_error >*/
   E2EE_ERROR_MALFORMED_FRAME,
   E2EE_ERROR_NO_SPACE,
   E2EE_ERROR_INTERNAL,
+  E2EE_ERROR_NOT_EXPORTABLE,
 } E2eeError;
 
 /**

@@ -95,6 +95,11 @@ element videotestsrc        gstreamer1.0-plugins-base
 element autoaudiosink       gstreamer1.0-plugins-good
 element autovideosink       gstreamer1.0-plugins-good
 element capssetter          gstreamer1.0-plugins-good
+element filesink            libgstreamer1.0-0
+element filesrc             libgstreamer1.0-0
+element multifilesink       gstreamer1.0-plugins-good
+element gdppay              gstreamer1.0-plugins-bad
+element gdpdepay            gstreamer1.0-plugins-bad
 element multiudpsink        gstreamer1.0-plugins-good
 element pngenc              gstreamer1.0-plugins-good
 element rtph264depay        gstreamer1.0-plugins-good

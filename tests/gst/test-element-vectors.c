@@ -12,7 +12,10 @@
  * e2eedecrypt must give back LiveKit's plaintext byte for byte (also from
  * avc/hvc1), drop the bad frames with the right state message, and
  * e2eeencrypt must make frames of LiveKit's layout that decrypt to the
- * plaintext. */
+ * plaintext. Every vector is decrypted twice: with a key provider the test
+ * sets up, and by an e2eedecrypt configured with element properties only,
+ * as a gst-launch-1.0 line would (the room's salt, the ratchet window for
+ * a ratcheting sender, shared-key=false and participant-id, sif-trailer). */
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -128,8 +131,15 @@ typedef struct
 {
   GstHarness *h;
   GstBus *bus;
-  E2eeKeyProvider *provider;
+  E2eeKeyProvider *provider;    /* NULL: configured by properties */
 } ElementRun;
+
+/* How the decryptor gets its keys. */
+typedef enum
+{
+  KEYS_FROM_PROVIDER,           /* a provider set up by the test */
+  KEYS_FROM_PROPERTIES,         /* element properties only */
+} KeySource;
 
 static ElementRun
 start_element (const gchar * factory, JsonObject * vector,
@@ -152,13 +162,75 @@ start_element (const gchar * factory, JsonObject * vector,
   return run;
 }
 
+/* The e2eedecrypt of a gst-launch-1.0 line that receives @vector's frame:
+ * its key (passphrase, or raw key in hex) at the vector's key index, the
+ * room's salt, per-participant rings, the ratchet window a receiver needs
+ * to follow a sender that ratcheted (as LiveKit's receiver in the vector
+ * had it), the room's SIF trailer. */
+static gchar *
+decryptor_line_for (JsonObject * vector)
+{
+  JsonObject *key = json_object_get_object_member (vector, "key");
+  GString *line = g_string_new ("e2eedecrypt");
+
+  if (g_str_equal (str_member (key, "type"), "raw"))
+    g_string_append_printf (line, " key=%s", str_member (key, "hex"));
+  else
+    g_string_append_printf (line, " passphrase=\"%s\"",
+        str_member (key, "passphrase"));
+  g_string_append_printf (line, " key-index=%u ratchet-salt=\"%s\"",
+      vector_key_index (vector), str_member (vector, "ratchetSalt"));
+  if (g_str_equal (str_member (vector, "mode"), "participant"))
+    g_string_append_printf (line, " shared-key=false participant-id=%s",
+        vector_participant (vector));
+  if (ratchet_count (vector) > 0)
+    g_string_append (line, " ratchet-window-size=8");
+  if (json_object_has_member (vector, "sifTrailerHex"))
+    g_string_append_printf (line, " sif-trailer=%s",
+        str_member (vector, "sifTrailerHex"));
+  return g_string_free (line, FALSE);
+}
+
+static ElementRun
+start_decryptor_by_properties (JsonObject * vector, gboolean length_prefixed)
+{
+  gchar *line = decryptor_line_for (vector);
+  GError *error = NULL;
+  GstElement *element;
+  ElementRun run;
+
+  /* gst-launch-1.0's parser sets the properties from the line's text. */
+  GST_INFO ("decryptor: %s", line);
+  element = gst_parse_launch (line, &error);
+  g_assert_no_error (error);
+  fail_unless (element != NULL && g_str_equal (GST_OBJECT_NAME
+          (gst_element_get_factory (element)), "e2eedecrypt"), "%s", line);
+  g_free (line);
+  run.provider = NULL;
+  run.bus = gst_bus_new ();
+  gst_element_set_bus (element, run.bus);
+  run.h = gst_harness_new_with_element (element, "sink", "src");
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (run.h, caps_for (vector, length_prefixed));
+  return run;
+}
+
+static ElementRun
+start_decryptor (JsonObject * vector, gboolean length_prefixed,
+    KeySource keys)
+{
+  if (keys == KEYS_FROM_PROPERTIES)
+    return start_decryptor_by_properties (vector, length_prefixed);
+  return start_element ("e2eedecrypt", vector, length_prefixed);
+}
+
 static void
 stop_element (ElementRun * run)
 {
   gst_element_set_bus (run->h->element, NULL);
   gst_object_unref (run->bus);
   gst_harness_teardown (run->h);
-  g_object_unref (run->provider);
+  g_clear_object (&run->provider);
 }
 
 /* The states of every "e2ee-state-changed" message, in order. */
@@ -190,9 +262,10 @@ vector_at (guint i)
 /* ---- e2eedecrypt ---- */
 
 static void
-decrypt_and_expect_plaintext (JsonObject * vector, gboolean length_prefixed)
+decrypt_and_expect_plaintext (JsonObject * vector, gboolean length_prefixed,
+    KeySource keys)
 {
-  ElementRun run = start_element ("e2eedecrypt", vector, length_prefixed);
+  ElementRun run = start_decryptor (vector, length_prefixed, keys);
   GBytes *ciphertext = member_bytes (vector, "ciphertextHex");
   GBytes *expected = member_bytes (vector, "decryptedHex");
   GstBuffer *out;
@@ -214,12 +287,15 @@ decrypt_and_expect_plaintext (JsonObject * vector, gboolean length_prefixed)
           GST_BUFFER_FLAG_DELTA_UNIT), is_delta (vector));
   fail_unless_equals_uint64 (get_stat (run.h->element, "dropped"), 0);
 
-  /* A real frame changes the state to ok once; an empty or injected frame
+  /* A real frame changes the state to ok once (key-ratcheted when the
+   * decryptor followed the sender's ratchet); an empty or injected frame
    * is passed without a state change. */
   states = pop_states (run.bus);
   if (g_str_equal (str_member (vector, "kind"), "encrypt")) {
     fail_unless_equals_int (states->len, 1);
-    fail_unless_equals_int (g_array_index (states, gint, 0), E2EE_STATE_OK);
+    fail_unless_equals_int (g_array_index (states, gint, 0),
+        keys == KEYS_FROM_PROPERTIES && ratchet_count (vector) > 0 ?
+        E2EE_STATE_KEY_RATCHETED : E2EE_STATE_OK);
   } else {
     fail_unless_equals_int (states->len, 0);
   }
@@ -232,9 +308,10 @@ decrypt_and_expect_plaintext (JsonObject * vector, gboolean length_prefixed)
 }
 
 static void
-decrypt_and_expect_drop (JsonObject * vector, gint expected_state)
+decrypt_and_expect_drop (JsonObject * vector, gint expected_state,
+    KeySource keys)
 {
-  ElementRun run = start_element ("e2eedecrypt", vector, FALSE);
+  ElementRun run = start_decryptor (vector, FALSE, keys);
   GBytes *ciphertext = member_bytes (vector, "ciphertextHex");
   GArray *states;
 
@@ -271,10 +348,10 @@ vector_by_id (const gchar * id)
 }
 
 static void
-decrypt_despite_wrong_frame_type (JsonObject * vector)
+decrypt_despite_wrong_frame_type (JsonObject * vector, KeySource keys)
 {
   JsonObject *origin = vector_by_id (str_member (vector, "derivedFrom"));
-  ElementRun run = start_element ("e2eedecrypt", vector, FALSE);
+  ElementRun run = start_decryptor (vector, FALSE, keys);
   GBytes *ciphertext = member_bytes (vector, "ciphertextHex");
   GBytes *expected = member_bytes (origin, "decryptedHex");
   GstBuffer *in = frame_buffer (ciphertext, vector);
@@ -290,9 +367,10 @@ decrypt_despite_wrong_frame_type (JsonObject * vector)
   stop_element (&run);
 }
 
-GST_START_TEST (test_decrypt_vector)
+/* Every vector, none skipped: each kind has its expectation. */
+static void
+decrypt_vector (JsonObject * vector, KeySource keys)
 {
-  JsonObject *vector = vector_at (__i__);
   const gchar *id = str_member (vector, "id");
   const gchar *kind = str_member (vector, "kind");
   const gchar *expect = str_member (vector, "expect");
@@ -304,20 +382,35 @@ GST_START_TEST (test_decrypt_vector)
        * a delta frame. The element never trusts the caller: it reads the
        * VP8 frame type from the frame tag (in clear), as the encryptor
        * did, so the frame decrypts despite its DELTA_UNIT flag. */
-      decrypt_despite_wrong_frame_type (vector);
+      decrypt_despite_wrong_frame_type (vector, keys);
     } else if (g_str_equal (id, "public-bad-missing-key-index")) {
-      decrypt_and_expect_drop (vector, E2EE_STATE_MISSING_KEY);
+      decrypt_and_expect_drop (vector, E2EE_STATE_MISSING_KEY, keys);
     } else {
-      decrypt_and_expect_drop (vector, E2EE_STATE_DECRYPTION_FAILED);
+      /* Tampered, or (public-bad-not-ratcheted) sent with a key ratcheted
+       * three times to a receiver without a ratchet window. */
+      decrypt_and_expect_drop (vector, E2EE_STATE_DECRYPTION_FAILED, keys);
     }
   } else if (g_str_equal (expect, "dropped")) {
     /* an injected frame with an unknown payload: no state change */
-    decrypt_and_expect_drop (vector, -1);
+    decrypt_and_expect_drop (vector, -1, keys);
   } else {
-    decrypt_and_expect_plaintext (vector, FALSE);
+    decrypt_and_expect_plaintext (vector, FALSE, keys);
     if (is_h26x (vector) && g_str_equal (kind, "encrypt"))
-      decrypt_and_expect_plaintext (vector, TRUE);
+      decrypt_and_expect_plaintext (vector, TRUE, keys);
   }
+}
+
+GST_START_TEST (test_decrypt_vector)
+{
+  decrypt_vector (vector_at (__i__), KEYS_FROM_PROVIDER);
+}
+
+GST_END_TEST;
+
+/* The same through element properties alone, as on a gst-launch-1.0 line. */
+GST_START_TEST (test_decrypt_vector_by_properties)
+{
+  decrypt_vector (vector_at (__i__), KEYS_FROM_PROPERTIES);
 }
 
 GST_END_TEST;
@@ -439,6 +532,7 @@ e2ee_element_vectors_suite (void)
 
   tcase_set_timeout (tc, 120);
   tcase_add_loop_test (tc, test_decrypt_vector, 0, n);
+  tcase_add_loop_test (tc, test_decrypt_vector_by_properties, 0, n);
   tcase_add_loop_test (tc, test_encrypt_vector, 0, n);
   tcase_add_loop_test (tc, test_encrypt_empty_vector, 0, n);
   suite_add_tcase (s, tc);

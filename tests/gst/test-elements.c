@@ -116,7 +116,7 @@ static const CodecCase codec_cases[] = {
         "codec_data=(buffer)01010160000000b00000000000f000fcfdf8f800000f00",
       4},
   {E2EE_CODEC_AUDIO, "audio/x-opus,channel-mapping-family=0", 0},
-  {E2EE_CODEC_DATA, "application/x-test-data", 0},
+  {E2EE_CODEC_DATA, "application/x-e2ee-data", 0},
 };
 
 typedef enum
@@ -772,24 +772,31 @@ GST_START_TEST (test_key_properties_write_only)
 
 GST_END_TEST;
 
-static guint permission_warnings;
-
-static void
-catch_permission_warning (GstDebugCategory * category, GstDebugLevel level,
-    const gchar * file, const gchar * function, gint line, GObject * object,
-    GstDebugMessage * message, gpointer user_data)
+/* The text of every bus warning on @bus, joined by newlines. */
+static gchar *
+pop_warnings (GstBus * bus, guint * n)
 {
-  const gchar *text = gst_debug_message_get (message);
+  GString *texts = g_string_new (NULL);
+  GstMessage *msg;
 
-  if (level == GST_LEVEL_WARNING && text != NULL &&
-      strstr (text, "readable by group or others") != NULL)
-    g_atomic_int_inc (&permission_warnings);
+  *n = 0;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *error = NULL;
+
+    gst_message_parse_warning (msg, &error, NULL);
+    g_string_append_printf (texts, "%s\n", error->message);
+    g_clear_error (&error);
+    gst_message_unref (msg);
+    (*n)++;
+  }
+  return g_string_free (texts, FALSE);
 }
 
 /* Encrypts with the key file @path, decrypts with the raw key as a
- * GstBuffer property; returns TRUE if the frame came back. */
+ * GstBuffer property; returns TRUE if the frame came back. *@warnings
+ * gets the number of bus warnings. */
 static gboolean
-key_file_round_trip (const gchar * path)
+key_file_round_trip (const gchar * path, guint * warnings)
 {
   GstElement *enc = make_element ("e2eeencrypt", NULL);
   GstElement *dec = make_element ("e2eedecrypt", NULL);
@@ -797,14 +804,19 @@ key_file_round_trip (const gchar * path)
   E2eeKeyProvider *enc_provider = e2ee_key_provider_new ();
   E2eeKeyProvider *dec_provider = e2ee_key_provider_new ();
   GByteArray *plain = make_frame (E2EE_CODEC_VP8, 0);
+  GstElement *bin;
+  GstBus *bus = gst_bus_new ();
   GstHarness *h;
   GstBuffer *out;
   gboolean same;
+  gchar *texts;
 
   /* Separate providers, so each element's key is its own. */
   g_object_set (enc, "key-provider", enc_provider, "key-file", path, NULL);
   g_object_set (dec, "key-provider", dec_provider, "key", key, NULL);
-  h = harness_with (make_pair_bin (enc, dec));
+  bin = make_pair_bin (enc, dec);
+  gst_element_set_bus (bin, bus);
+  h = harness_with (gst_object_ref (bin));
   gst_harness_set_src_caps_str (h, "video/x-vp8");
   fail_unless_equals_int (gst_harness_push (h, frame_buffer (plain, 0,
               FALSE)), GST_FLOW_OK);
@@ -812,8 +824,18 @@ key_file_round_trip (const gchar * path)
   same = out != NULL && gst_buffer_get_size (out) == plain->len &&
       gst_buffer_memcmp (out, 0, plain->data, plain->len) == 0;
 
+  /* Only the warning about the file: a wrong key has its own. */
+  texts = pop_warnings (bus, warnings);
+  if (strstr (texts, "readable by group or others") == NULL)
+    *warnings = 0;
+  else
+    fail_unless (strstr (texts, path) != NULL, "%s", texts);
+  g_free (texts);
   if (out)
     gst_buffer_unref (out);
+  gst_element_set_bus (bin, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (bin);
   g_byte_array_unref (plain);
   gst_buffer_unref (key);
   g_object_unref (enc_provider);
@@ -830,23 +852,20 @@ GST_START_TEST (test_key_file)
   gchar *private_raw = write_key_file ((const gchar *) raw_key,
       sizeof (raw_key), 0600);
   gchar *wrong = write_key_file ("some other key material", 23, 0600);
+  guint warnings = 0;
 
-  gst_debug_set_threshold_for_name ("e2eebase", GST_LEVEL_WARNING);
-  gst_debug_add_log_function (catch_permission_warning, NULL, NULL);
+  /* Readable by others: used, with one bus warning naming the file. */
+  fail_unless (key_file_round_trip (open_file, &warnings));
+  fail_unless_equals_int (warnings, 1);
 
-  permission_warnings = 0;
-  fail_unless (key_file_round_trip (open_file));
-  fail_unless_equals_int (permission_warnings, 1);
-
-  permission_warnings = 0;
-  fail_unless (key_file_round_trip (private_hex));
-  fail_unless (key_file_round_trip (private_raw));
-  fail_unless_equals_int (permission_warnings, 0);
+  fail_unless (key_file_round_trip (private_hex, &warnings));
+  fail_unless_equals_int (warnings, 0);
+  fail_unless (key_file_round_trip (private_raw, &warnings));
+  fail_unless_equals_int (warnings, 0);
 
   /* A different key in the file: the decryptor must drop the frame. */
-  fail_if (key_file_round_trip (wrong));
+  fail_if (key_file_round_trip (wrong, &warnings));
 
-  gst_debug_remove_log_function (catch_permission_warning);
   g_unlink (open_file);
   g_unlink (private_hex);
   g_unlink (private_raw);
@@ -896,6 +915,514 @@ GST_START_TEST (test_key_property_from_launch_line)
   g_object_unref (cryptor);
   g_object_unref (provider);
   g_byte_array_unref (plain);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ---- the provider options ---- */
+
+static const gchar *const option_names[] = {
+  "shared-key", "ratchet-salt", "ratchet-window-size", "failure-tolerance",
+  "key-ring-size", "key-size", "encryption-type", "uncrypted-magic-bytes",
+  "key-derivation", "discard-frame-when-cryptor-not-ready", "sif-trailer",
+};
+
+/* Each element words every one of its own properties for itself: the same
+ * names and types, other blurbs. */
+GST_START_TEST (test_blurbs_per_element)
+{
+  GstElement *enc = make_element ("e2eeencrypt", NULL);
+  GstElement *dec = make_element ("e2eedecrypt", NULL);
+  GParamSpec **pspecs;
+  guint n, i, own = 0;
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (enc), &n);
+  for (i = 0; i < n; i++) {
+    GParamSpec *theirs;
+
+    if (pspecs[i]->owner_type != G_OBJECT_TYPE (enc))
+      continue;                 /* GstObject's, GstBaseTransform's */
+    own++;
+    theirs = g_object_class_find_property (G_OBJECT_GET_CLASS (dec),
+        pspecs[i]->name);
+    fail_unless (theirs != NULL, "e2eedecrypt has no %s", pspecs[i]->name);
+    fail_unless (theirs->value_type == pspecs[i]->value_type);
+    fail_unless_equals_string (g_param_spec_get_nick (theirs),
+        g_param_spec_get_nick (pspecs[i]));
+    fail_if (g_str_equal (g_param_spec_get_blurb (theirs),
+            g_param_spec_get_blurb (pspecs[i])), "%s: the same blurb",
+        pspecs[i]->name);
+  }
+  /* key-provider, participant-id, enabled, key-index, stats, the four key
+   * properties and the options */
+  fail_unless_equals_int (own, 9 + G_N_ELEMENTS (option_names));
+  g_free (pspecs);
+  gst_object_unref (enc);
+  gst_object_unref (dec);
+}
+
+GST_END_TEST;
+
+/* Every option has the provider property's type and default, and what is
+ * set on the element (as gst-launch-1.0 sets it, from text) is what the
+ * provider gets. */
+GST_START_TEST (test_options_reach_the_provider)
+{
+  const gchar *values[G_N_ELEMENTS (option_names)] = {
+    "false", "room-salt", "7", "2", "9", "256", "none", "MAGIC", "hkdf",
+    "true", "34d4c6ea98a0fd75",
+  };
+  const gchar *factories[] = { "e2eeencrypt", "e2eedecrypt" };
+  GObjectClass *provider_class = g_type_class_ref (E2EE_TYPE_KEY_PROVIDER);
+  guint f, i;
+
+  for (f = 0; f < G_N_ELEMENTS (factories); f++) {
+    GstElement *element = make_element (factories[f], NULL);
+    E2eeKeyProvider *provider;
+    GstBuffer *trailer = NULL;
+    GBytes *provider_trailer = NULL;
+    GstMapInfo map;
+
+    for (i = 0; i < G_N_ELEMENTS (option_names); i++) {
+      GParamSpec *ours = g_object_class_find_property (G_OBJECT_GET_CLASS
+          (element), option_names[i]);
+      GParamSpec *theirs = g_object_class_find_property (provider_class,
+          option_names[i]);
+
+      fail_unless (ours != NULL && theirs != NULL, "%s", option_names[i]);
+      if (theirs->value_type == G_TYPE_BYTES) {
+        fail_unless (ours->value_type == GST_TYPE_BUFFER);
+      } else {
+        fail_unless (ours->value_type == theirs->value_type);
+        fail_unless (g_param_values_cmp (ours,
+                g_param_spec_get_default_value (ours),
+                g_param_spec_get_default_value (theirs)) == 0,
+            "%s: another default than the provider's", option_names[i]);
+      }
+      gst_util_set_object_arg (G_OBJECT (element), option_names[i],
+          values[i]);
+    }
+
+    fail_unless_equals_int (gst_element_set_state (element,
+            GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+    provider = get_provider (element);
+    fail_unless (provider != NULL);
+    for (i = 0; i < G_N_ELEMENTS (option_names) - 1; i++) {
+      GValue ours = G_VALUE_INIT, theirs = G_VALUE_INIT;
+      gchar *a, *b;
+
+      g_object_get_property (G_OBJECT (element), option_names[i], &ours);
+      g_object_get_property (G_OBJECT (provider), option_names[i], &theirs);
+      a = gst_value_serialize (&ours);
+      b = gst_value_serialize (&theirs);
+      fail_unless_equals_string (a, b);
+      fail_unless (g_param_value_defaults (g_object_class_find_property
+              (provider_class, option_names[i]), &theirs) == FALSE,
+          "%s stayed at its default", option_names[i]);
+      g_free (a);
+      g_free (b);
+      g_value_unset (&ours);
+      g_value_unset (&theirs);
+    }
+    g_object_get (element, "sif-trailer", &trailer, NULL);
+    g_object_get (provider, "sif-trailer", &provider_trailer, NULL);
+    fail_unless (trailer != NULL && provider_trailer != NULL);
+    fail_unless (gst_buffer_map (trailer, &map, GST_MAP_READ));
+    fail_unless (map.size == 8 && memcmp (map.data, g_bytes_get_data
+            (provider_trailer, NULL), 8) == 0 && map.data[0] == 0x34);
+    gst_buffer_unmap (trailer, &map);
+
+    gst_buffer_unref (trailer);
+    g_bytes_unref (provider_trailer);
+    g_object_unref (provider);
+    gst_element_set_state (element, GST_STATE_NULL);
+    gst_object_unref (element);
+  }
+  g_type_class_unref (provider_class);
+}
+
+GST_END_TEST;
+
+/* Sets @element to READY on its own bus; returns the error text, or NULL
+ * when it got there. */
+static gchar *
+ready_error (GstElement * element)
+{
+  GstBus *bus = gst_bus_new ();
+  GstStateChangeReturn ret;
+  GstMessage *msg;
+  gchar *text = NULL;
+
+  gst_element_set_bus (element, bus);
+  ret = gst_element_set_state (element, GST_STATE_READY);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  if (msg != NULL) {
+    GError *error = NULL;
+
+    gst_message_parse_error (msg, &error, NULL);
+    text = g_strdup (error->message);
+    g_clear_error (&error);
+    gst_message_unref (msg);
+  }
+  fail_unless ((ret == GST_STATE_CHANGE_FAILURE) == (text != NULL),
+      "state change %d, error %s", ret, GST_STR_NULL (text));
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  return text;
+}
+
+/* An element that disagrees with its application's provider is refused
+ * with both values named; one that agrees, or sets what nobody set, is
+ * fine. */
+GST_START_TEST (test_option_conflicts_with_the_application)
+{
+  E2eeKeyProvider *provider = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "ratchet-salt", "app-salt", NULL);
+  GstElement *element = make_element ("e2eedecrypt", NULL);
+  GError *error = NULL;
+  gchar *text, *salt = NULL;
+  guint window = 0;
+
+  g_object_set (element, "key-provider", provider, "ratchet-salt", "other",
+      NULL);
+  text = ready_error (element);
+  fail_unless (text != NULL);
+  fail_unless (strstr (text, "ratchet-salt=\"other\"") != NULL, "%s", text);
+  fail_unless (strstr (text, "ratchet-salt=\"app-salt\"") != NULL, "%s",
+      text);
+  fail_unless (strstr (text, "the application") != NULL, "%s", text);
+  g_free (text);
+
+  g_object_set (element, "ratchet-salt", "app-salt", "ratchet-window-size",
+      5, NULL);
+  fail_unless (ready_error (element) == NULL);
+  g_object_get (provider, "ratchet-window-size", &window, NULL);
+  fail_unless_equals_int (window, 5);
+
+  /* Keys are made: the salt of the next ones may not change. */
+  fail_unless (e2ee_key_provider_set_key (provider, NULL, raw_key,
+          sizeof (raw_key), 0, TRUE, &error));
+  gst_object_unref (element);
+  element = make_element ("e2eeencrypt", NULL);
+  g_object_set (element, "key-provider", provider, "key-size", 256, NULL);
+  text = ready_error (element);
+  fail_unless (text != NULL && strstr (text, "key-size=256") != NULL &&
+      strstr (text, "already holds keys made with key-size=128") != NULL,
+      "%s", GST_STR_NULL (text));
+  g_free (text);
+  g_object_get (provider, "ratchet-salt", &salt, NULL);
+  fail_unless_equals_string (salt, "app-salt");
+
+  g_free (salt);
+  gst_object_unref (element);
+  g_object_unref (provider);
+}
+
+GST_END_TEST;
+
+/* Keys of element properties stay in the provider unless it allows them
+ * out; those the application sets come out. */
+GST_START_TEST (test_element_keys_not_exportable)
+{
+  E2eeKeyProvider *open = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "element-keys-exportable", TRUE, NULL);
+  GstHarness *h = gst_harness_new_parse ("e2eeencrypt name=enc "
+      "key=0d55b609648fcaa7a64ff4986d1ad514 key-index=2");
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (h->element), "enc");
+  E2eeKeyProvider *provider;
+  GError *error = NULL;
+  GBytes *material;
+
+  gst_harness_play (h);
+  provider = get_provider (enc);
+  fail_unless (e2ee_key_provider_has_key (provider, NULL, 2));
+  fail_unless (e2ee_key_provider_export_key (provider, NULL, 2,
+          &error) == NULL);
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
+  g_clear_error (&error);
+  fail_unless (e2ee_key_provider_ratchet_key (provider, NULL, 2,
+          &error) == NULL);
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
+  g_clear_error (&error);
+  /* The application's own keys are exportable. */
+  fail_unless (e2ee_key_provider_set_key (provider, NULL, raw_key,
+          sizeof (raw_key), 3, FALSE, &error));
+  material = e2ee_key_provider_export_key (provider, NULL, 3, &error);
+  g_assert_no_error (error);
+  g_bytes_unref (material);
+  g_object_unref (provider);
+  gst_object_unref (enc);
+  gst_harness_teardown (h);
+
+  /* A provider that allows it. */
+  enc = make_element ("e2eeencrypt", NULL);
+  g_object_set (enc, "key-provider", open, "passphrase", PASSPHRASE, NULL);
+  h = harness_with (gst_object_ref (enc));
+  gst_harness_play (h);
+  material = e2ee_key_provider_export_key (open, NULL, 0, &error);
+  g_assert_no_error (error);
+  fail_unless (g_bytes_get_size (material) == strlen (PASSPHRASE) &&
+      memcmp (g_bytes_get_data (material, NULL), PASSPHRASE,
+          strlen (PASSPHRASE)) == 0);
+  g_bytes_unref (material);
+  gst_object_unref (enc);
+  gst_harness_teardown (h);
+  g_object_unref (open);
+}
+
+GST_END_TEST;
+
+/* ---- what the user is told ---- */
+
+/* Pops every message of @bus: the `reason` of its one warning (fails
+ * unless there is exactly one), and *@state_reason (if not NULL) that of
+ * its last e2ee-state-changed message. */
+static gchar *
+pop_one_warning_reason_full (GstBus * bus, gchar ** state_reason)
+{
+  GstMessage *msg;
+  gchar *reason = NULL;
+  guint warnings = 0;
+
+  while ((msg = gst_bus_pop (bus))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      const GstStructure *details = NULL;
+
+      gst_message_parse_warning_details (msg, &details);
+      fail_unless (details != NULL);
+      g_free (reason);
+      reason = g_strdup (gst_structure_get_string (details, "reason"));
+      warnings++;
+    } else if (state_reason != NULL && s != NULL &&
+        gst_structure_has_name (s, "e2ee-state-changed")) {
+      g_free (*state_reason);
+      *state_reason = g_strdup (gst_structure_get_string (s, "reason"));
+    }
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (warnings, 1);
+  return reason;
+}
+
+static gchar *
+pop_one_warning_reason (GstBus * bus)
+{
+  return pop_one_warning_reason_full (bus, NULL);
+}
+
+/* One warning when frames start failing, none while they keep failing,
+ * one again after they decrypted in between. */
+GST_START_TEST (test_one_warning_per_run_of_failures)
+{
+  GPtrArray *frames = encrypt_frames (PASSPHRASE, E2EE_CODEC_VP8,
+      "video/x-vp8", 10);
+  GstElement *dec = make_element ("e2eedecrypt", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  gchar *reason, *state_reason = NULL;
+  guint n;
+
+  g_object_set (dec, "passphrase", OTHER_PASSPHRASE, NULL);
+  gst_element_set_bus (dec, bus);
+  h = harness_with (gst_object_ref (dec));
+  gst_harness_set_src_caps_str (h, "video/x-vp8");
+
+  for (n = 0; n < 4; n++)
+    gst_harness_push (h, gst_buffer_ref (g_ptr_array_index (frames, n)));
+  reason = pop_one_warning_reason_full (bus, &state_reason);
+  fail_unless_equals_string (reason, "authentication-failed");
+  fail_unless_equals_string (state_reason, "authentication-failed");
+  g_free (reason);
+  g_free (state_reason);
+
+  g_object_set (dec, "passphrase", PASSPHRASE, NULL);
+  for (; n < 6; n++)
+    gst_buffer_unref (gst_harness_push_and_pull (h,
+            gst_buffer_ref (g_ptr_array_index (frames, n))));
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+
+  g_object_set (dec, "passphrase", OTHER_PASSPHRASE, NULL);
+  for (; n < 10; n++)
+    gst_harness_push (h, gst_buffer_ref (g_ptr_array_index (frames, n)));
+  reason = pop_one_warning_reason (bus);
+  fail_unless_equals_string (reason, "authentication-failed");
+  g_free (reason);
+
+  gst_element_set_bus (dec, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (dec);
+  gst_harness_teardown (h);
+  g_ptr_array_unref (frames);
+}
+
+GST_END_TEST;
+
+/* An encryptor without a key: one warning, however many frames. */
+GST_START_TEST (test_encryptor_without_key_warns_once)
+{
+  GstElement *enc = make_element ("e2eeencrypt", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  gchar *reason;
+  guint n;
+
+  gst_element_set_bus (enc, bus);
+  h = harness_with (gst_object_ref (enc));
+  gst_harness_set_src_caps_str (h, "audio/x-opus");
+  for (n = 0; n < 20; n++) {
+    GByteArray *plain = make_frame (E2EE_CODEC_AUDIO, n);
+
+    gst_harness_push (h, frame_buffer (plain, n, FALSE));
+    g_byte_array_unref (plain);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (h), 0);
+  reason = pop_one_warning_reason (bus);
+  fail_unless_equals_string (reason, "missing-key");
+  g_free (reason);
+
+  gst_element_set_bus (enc, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (enc);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A plaintext frame says why it is refused. */
+GST_START_TEST (test_not_encrypted_reason)
+{
+  GstElement *dec = make_element ("e2eedecrypt", NULL);
+  GstBus *bus = gst_bus_new ();
+  GByteArray *plain = make_frame (E2EE_CODEC_VP8, 0);
+  GstHarness *h;
+  gchar *reason, *state_reason = NULL;
+
+  plain->data[plain->len - 2] = 0x07;   /* not an IV length of 12 */
+  g_object_set (dec, "passphrase", PASSPHRASE, NULL);
+  gst_element_set_bus (dec, bus);
+  h = harness_with (gst_object_ref (dec));
+  gst_harness_set_src_caps_str (h, "video/x-vp8");
+  gst_harness_push (h, frame_buffer (plain, 0, FALSE));
+  fail_unless (gst_harness_try_pull (h) == NULL);
+
+  reason = pop_one_warning_reason_full (bus, &state_reason);
+  fail_unless_equals_string (reason, "not-encrypted");
+  fail_unless_equals_string (state_reason, "not-encrypted");
+  g_free (reason);
+  g_free (state_reason);
+
+  g_byte_array_unref (plain);
+  gst_element_set_bus (dec, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (dec);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static guint drop_log_lines;
+
+static void
+count_drop_log_lines (GstDebugCategory * category, GstDebugLevel level,
+    const gchar * file, const gchar * function, gint line, GObject * object,
+    GstDebugMessage * message, gpointer user_data)
+{
+  const gchar *text = gst_debug_message_get (message);
+
+  if (level <= GST_LEVEL_INFO && text != NULL &&
+      g_str_has_prefix (text, "frame dropped"))
+    g_atomic_int_inc (&drop_log_lines);
+}
+
+/* Frames failing in a burst are logged once, with a count after. */
+GST_START_TEST (test_failure_log_rate_limited)
+{
+  GPtrArray *frames = encrypt_frames (PASSPHRASE, E2EE_CODEC_AUDIO,
+      "audio/x-opus", 40);
+  GstHarness *h = gst_harness_new ("e2eedecrypt");
+  guint n;
+
+  gst_debug_set_threshold_for_name ("e2eebase", GST_LEVEL_INFO);
+  gst_debug_add_log_function (count_drop_log_lines, NULL, NULL);
+  g_object_set (h->element, "passphrase", OTHER_PASSPHRASE, NULL);
+  gst_harness_set_src_caps_str (h, "audio/x-opus");
+  drop_log_lines = 0;
+  for (n = 0; n < frames->len; n++)
+    gst_harness_push (h, gst_buffer_ref (g_ptr_array_index (frames, n)));
+  /* 40 frames in well under a second (a slow machine: a few seconds) */
+  fail_unless (drop_log_lines >= 1 && drop_log_lines <= 5, "%u lines",
+      drop_log_lines);
+  fail_unless_equals_uint64 (get_stat (h->element, "failed"), 40);
+
+  gst_debug_remove_log_function (count_drop_log_lines);
+  gst_harness_teardown (h);
+  g_ptr_array_unref (frames);
+}
+
+GST_END_TEST;
+
+/* A key file that cannot be read, set while PLAYING: a warning naming it,
+ * and the key in use stays. */
+GST_START_TEST (test_bad_key_file_while_playing)
+{
+  GstElement *enc = make_element ("e2eeencrypt", NULL);
+  GstBus *bus = gst_bus_new ();
+  gchar *missing = g_build_filename (g_get_tmp_dir (),
+      "e2ee-no-such-key-file", NULL);
+  GByteArray *plain = make_frame (E2EE_CODEC_AUDIO, 0);
+  E2eeKeyProvider *receiver = e2ee_key_provider_new ();
+  E2eeFrameCryptor *cryptor;
+  GError *error = NULL;
+  GstHarness *h;
+  GstBuffer *out;
+  GBytes *sealed, *opened;
+  guint warnings = 0;
+  gchar *texts;
+
+  g_object_set (enc, "passphrase", PASSPHRASE, NULL);
+  gst_element_set_bus (enc, bus);
+  h = harness_with (gst_object_ref (enc));
+  gst_harness_set_src_caps_str (h, "audio/x-opus");
+  gst_buffer_unref (gst_harness_push_and_pull (h, frame_buffer (plain, 0,
+              FALSE)));
+
+  g_object_set (enc, "key-file", missing, NULL);
+  texts = pop_warnings (bus, &warnings);
+  fail_unless_equals_int (warnings, 1);
+  fail_unless (strstr (texts, missing) != NULL, "%s", texts);
+  fail_unless (strstr (texts, "does not exist") != NULL, "%s", texts);
+  g_free (texts);
+
+  out = gst_harness_push_and_pull (h, frame_buffer (plain, 1, FALSE));
+  fail_unless (e2ee_key_provider_set_passphrase (receiver, NULL, PASSPHRASE,
+          0, TRUE, &error));
+  cryptor = e2ee_frame_cryptor_new (receiver, NULL, E2EE_CODEC_AUDIO);
+  {
+    gpointer data = NULL;
+    gsize size = 0;
+
+    gst_buffer_extract_dup (out, 0, gst_buffer_get_size (out), &data, &size);
+    sealed = g_bytes_new_take (data, size);
+  }
+  opened = e2ee_frame_cryptor_decrypt_bytes (cryptor, sealed,
+      E2EE_FRAME_TYPE_AUTO, &error);
+  g_assert_no_error (error);
+  fail_unless_equals_int (g_bytes_get_size (opened), plain->len);
+
+  g_bytes_unref (opened);
+  g_bytes_unref (sealed);
+  gst_buffer_unref (out);
+  g_object_unref (cryptor);
+  g_object_unref (receiver);
+  g_byte_array_unref (plain);
+  g_free (missing);
+  gst_element_set_bus (enc, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (enc);
   gst_harness_teardown (h);
 }
 
@@ -1044,6 +1571,15 @@ e2ee_elements_suite (void)
   tcase_add_test (tc, test_key_properties_write_only);
   tcase_add_test (tc, test_key_file);
   tcase_add_test (tc, test_key_property_from_launch_line);
+  tcase_add_test (tc, test_blurbs_per_element);
+  tcase_add_test (tc, test_options_reach_the_provider);
+  tcase_add_test (tc, test_option_conflicts_with_the_application);
+  tcase_add_test (tc, test_element_keys_not_exportable);
+  tcase_add_test (tc, test_one_warning_per_run_of_failures);
+  tcase_add_test (tc, test_encryptor_without_key_warns_once);
+  tcase_add_test (tc, test_not_encrypted_reason);
+  tcase_add_test (tc, test_failure_log_rate_limited);
+  tcase_add_test (tc, test_bad_key_file_while_playing);
   tcase_add_test (tc, test_inspect_documents_elements);
   tcase_add_test (tc, test_example_pipelines_parse);
   suite_add_tcase (s, tc);

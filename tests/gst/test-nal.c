@@ -8,8 +8,9 @@
  */
 
 /* gst/gste2eenal.c on its own (compiled into this test): the start-code
- * scanner, libwebrtc's NAL unit split that the payloaders use, and the
- * element base's avc/hvc1 <-> Annex B conversion. */
+ * scanner, libwebrtc's NAL unit split that the payloaders use, the element
+ * base's avc/hvc1 <-> Annex B conversion, and the parameter sets it gives
+ * back to key frames from codec_data. */
 
 #include <gst/gst.h>
 #include "gste2eenal.h"
@@ -255,6 +256,90 @@ test_length_overrun (void)
   g_bytes_unref (lp);
 }
 
+static GBytes *
+parameter_sets_of (const gchar * caps_str)
+{
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  GBytes *sets;
+
+  g_assert_nonnull (caps);
+  sets = gst_e2ee_nal_parameter_sets_from_caps (gst_caps_get_structure (caps,
+          0));
+  gst_caps_unref (caps);
+  return sets;
+}
+
+/* avcC: SPS then PPS; hvcC: VPS, SPS, PPS whatever the arrays' order. */
+static void
+test_parameter_sets_from_caps (void)
+{
+  GBytes *sets = parameter_sets_of ("video/x-h264,stream-format=avc,"
+      "codec_data=(buffer)0142c01effe100046742c01e01000468ce3c80");
+
+  assert_bytes (sets, "000000016742c01e0000000168ce3c80");
+  g_bytes_unref (sets);
+
+  /* 22 bytes of hvcC header, 3 arrays: PPS, VPS, SPS */
+  sets = parameter_sets_of ("video/x-h265,stream-format=hvc1,"
+      "codec_data=(buffer)01010160000000b00000000000f000fcfdf8f800000f03"
+      "a20001000344010c" "a000010002400c" "a100010003420101");
+  assert_bytes (sets, "00000001400c" "00000001420101" "0000000144010c");
+  g_bytes_unref (sets);
+
+  g_assert_null (parameter_sets_of ("video/x-h264,stream-format=avc"));
+  g_assert_null (parameter_sets_of ("video/x-h264,stream-format=byte-stream,"
+          "codec_data=(buffer)0142c01effe100046742c01e01000468ce3c80"));
+  /* truncated: the PPS runs past the end */
+  g_assert_null (parameter_sets_of ("video/x-h264,stream-format=avc,"
+          "codec_data=(buffer)0142c01effe100046742c01e01000868ce3c80"));
+}
+
+static GByteArray *
+array_of_hex (const gchar * hex)
+{
+  GBytes *bytes = hex_to_bytes (hex);
+  GByteArray *array = g_byte_array_new ();
+
+  g_byte_array_append (array, g_bytes_get_data (bytes, NULL),
+      g_bytes_get_size (bytes));
+  g_bytes_unref (bytes);
+  return array;
+}
+
+static void
+assert_inserted (const gchar * au_hex, gboolean h265, const gchar * sets_hex,
+    const gchar * expected_hex)
+{
+  GByteArray *au = array_of_hex (au_hex);
+  GBytes *sets = hex_to_bytes (sets_hex);
+  GBytes *result;
+
+  g_assert_false (gst_e2ee_nal_has_parameter_sets (au->data, au->len, h265));
+  gst_e2ee_nal_insert_parameter_sets (au, sets, h265);
+  g_assert_true (gst_e2ee_nal_has_parameter_sets (au->data, au->len, h265));
+  result = g_byte_array_free_to_bytes (au);
+  assert_bytes (result, expected_hex);
+  g_bytes_unref (result);
+  g_bytes_unref (sets);
+}
+
+/* After the leading AUDs, before the first other NAL unit. */
+static void
+test_insert_parameter_sets (void)
+{
+  const gchar *sps_pps = "000000016742c01e0000000168ce3c80";
+
+  assert_inserted ("00000001098000000001060501" "000000016588", FALSE,
+      sps_pps, "0000000109800000000167" "42c01e0000000168ce3c80"
+      "00000001060501" "000000016588");
+  assert_inserted ("000000016588", FALSE, sps_pps,
+      "000000016742c01e0000000168ce3c80000000016588");
+  /* H.265: AUD 35 (0x46 0x01), then an IDR (0x26 0x01) */
+  assert_inserted ("0000000146015000000001260188", TRUE,
+      "00000001400c00000001420101", "000000014601500000000140"
+      "0c00000001420101" "00000001260188");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -269,5 +354,8 @@ main (int argc, char **argv)
       test_annex_b_to_length_prefixed);
   g_test_add_func ("/nal/round-trip", test_round_trip);
   g_test_add_func ("/nal/length-overrun", test_length_overrun);
+  g_test_add_func ("/nal/parameter-sets-from-caps",
+      test_parameter_sets_from_caps);
+  g_test_add_func ("/nal/insert-parameter-sets", test_insert_parameter_sets);
   return g_test_run ();
 }

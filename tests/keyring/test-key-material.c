@@ -17,6 +17,7 @@
 #include "key-file.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #define KEY_HEX "0d55b609648fcaa7a64ff4986d1ad514"
 
@@ -168,7 +169,7 @@ test_file_refused (void)
   too_large = write_key_file (big, E2EE_KEY_FILE_MAX_SIZE + 1, 0600);
 
   assert_refused (missing, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-  assert_refused (dir, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT);
+  assert_refused (dir, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
   assert_refused (empty, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT);
   assert_refused (too_large, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT);
 
@@ -187,6 +188,93 @@ test_file_refused (void)
   g_free (too_large);
   g_free (missing);
   g_free (dir);
+}
+
+/* A FIFO is refused at once, with no writer and with one: opening it
+ * never blocks, and it is not a regular file. */
+static void
+test_file_fifo_refused (void)
+{
+  gchar *dir = g_dir_make_tmp ("e2ee-test-key-fifo-XXXXXX", NULL);
+  gchar *fifo = g_build_filename (dir, "key.fifo", NULL);
+  GError *error = NULL;
+  gint64 start;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  start = g_get_monotonic_time ();
+  assert_refused (fifo, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT);
+  g_assert_null (e2ee_key_material_new_from_passphrase_file (fifo, NULL,
+          &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+  g_clear_error (&error);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+
+  g_unlink (fifo);
+  g_rmdir (dir);
+  g_free (fifo);
+  g_free (dir);
+}
+
+static GBytes *
+passphrase_from_file (const gchar * contents, gsize len, GError ** error)
+{
+  gchar *path = write_key_file (contents, len, 0600);
+  GBytes *material = e2ee_key_material_new_from_passphrase_file (path, NULL,
+      error);
+
+  g_unlink (path);
+  g_free (path);
+  return material;
+}
+
+/* A passphrase file is text: one trailing newline goes, hex stays text,
+ * other white space is part of the passphrase. */
+static void
+test_passphrase_file (void)
+{
+  const gchar *files[][2] = {
+    {"correct horse", "correct horse"},
+    {"correct horse\n", "correct horse"},
+    {"correct horse\r\n", "correct horse"},
+    {"correct horse\n\n", "correct horse\n"},
+    {" spaced \t\n", " spaced \t"},
+    {KEY_HEX "\n", KEY_HEX},
+  };
+  const gchar *refused[][2] = {
+    {"\n", "is empty"}, {"\r\n", "is empty"}, {"a\0b", "zero byte"},
+  };
+  GError *error = NULL;
+  guint mode = 0;
+  gchar *path;
+  GBytes *material;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (files); i++) {
+    material = passphrase_from_file (files[i][0], strlen (files[i][0]),
+        &error);
+    g_assert_no_error (error);
+    assert_material (material, files[i][1], strlen (files[i][1]));
+    g_bytes_unref (material);
+  }
+  for (i = 0; i < G_N_ELEMENTS (refused); i++) {
+    gsize len = refused[i][0][0] == 'a' ? 3 : strlen (refused[i][0]);
+
+    g_assert_null (passphrase_from_file (refused[i][0], len, &error));
+    g_assert_error (error, E2EE_ERROR, E2EE_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, refused[i][1]));
+    g_assert_nonnull (strstr (error->message, "Passphrase file"));
+    g_clear_error (&error);
+  }
+
+  path = write_key_file ("pass", 4, 0640);
+  material = e2ee_key_material_new_from_passphrase_file (path, &mode,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (mode, ==, 0640);
+  g_bytes_unref (material);
+  g_unlink (path);
+  g_free (path);
 }
 
 /* A frame sealed with @a's key for @participant opens with @b's. */
@@ -300,6 +388,8 @@ main (int argc, char **argv)
   g_test_add_func ("/key-material/file/mode-reported",
       test_file_mode_reported);
   g_test_add_func ("/key-material/file/refused", test_file_refused);
+  g_test_add_func ("/key-material/file/fifo-refused", test_file_fifo_refused);
+  g_test_add_func ("/key-material/passphrase-file", test_passphrase_file);
   g_test_add_func ("/key-provider/set-key-from-file",
       test_set_key_from_file);
   g_test_add_func ("/key-provider/set-key-from-file/checks",

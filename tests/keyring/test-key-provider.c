@@ -214,14 +214,18 @@ test_material_not_readable (void)
           &error));
 
   pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (kp), &n);
-  g_assert_cmpuint (n, ==, 10);
+  g_assert_cmpuint (n, ==, 12);
   for (i = 0; i < n; i++) {
     GValue value = G_VALUE_INIT;
     gchar *contents;
 
     g_assert_true (pspecs[i]->flags & G_PARAM_READABLE);
-    /* Strings, numbers and enums only: nothing boxed could hide bytes. */
-    g_assert_false (G_TYPE_IS_BOXED (pspecs[i]->value_type));
+    /* Strings, numbers and enums only: nothing boxed could hide bytes,
+     * but for the room's SIF trailer, which is public. */
+    if (g_str_equal (pspecs[i]->name, "sif-trailer"))
+      g_assert_true (pspecs[i]->value_type == G_TYPE_BYTES);
+    else
+      g_assert_false (G_TYPE_IS_BOXED (pspecs[i]->value_type));
     g_assert_false (G_TYPE_IS_OBJECT (pspecs[i]->value_type));
     g_value_init (&value, pspecs[i]->value_type);
     g_object_get_property (G_OBJECT (kp), pspecs[i]->name, &value);
@@ -660,6 +664,102 @@ test_adopt_ratcheted_key (void)
   g_object_unref (kp);
 }
 
+/* Keys set as not exportable never come out, ratcheted or not; other
+ * keys do. Keys of element properties are not exportable by default. */
+static void
+test_not_exportable (void)
+{
+  E2eeKeyProvider *kp = g_object_new (E2EE_TYPE_KEY_PROVIDER,
+      "shared-key", FALSE, "ratchet-window-size", 2, NULL);
+  GBytes *raw = hex_to_bytes (RAW_HEX);
+  gboolean element_keys_exportable = TRUE;
+  E2eeKey *base, *candidate;
+  GError *error = NULL;
+  GBytes *material;
+
+  g_object_get (kp, "element-keys-exportable", &element_keys_exportable,
+      NULL);
+  g_assert_false (element_keys_exportable);
+
+  g_assert_true (e2ee_key_provider_set_passphrase_full (kp, "alice",
+          PASSPHRASE, 0, TRUE, E2EE_KEY_FLAG_NOT_EXPORTABLE, &error));
+  g_assert_true (e2ee_key_provider_set_key_full (kp, "bob",
+          g_bytes_get_data (raw, NULL), g_bytes_get_size (raw), 1, TRUE,
+          E2EE_KEY_FLAG_NOT_EXPORTABLE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (e2ee_key_provider_get_n_keys (kp), ==, 2);
+
+  g_assert_null (e2ee_key_provider_export_key (kp, "alice", 0, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
+  g_assert_nonnull (strstr (error->message, "not exportable"));
+  g_clear_error (&error);
+  g_assert_null (e2ee_key_provider_export_key (kp, "bob", 1, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
+  g_clear_error (&error);
+
+  /* ratchet_key would hand out the new material: refused, key unchanged. */
+  base = e2ee_key_provider_lookup_key (kp, "alice", 0, NULL, NULL);
+  g_assert_null (e2ee_key_provider_ratchet_key (kp, "alice", 0, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
+  g_clear_error (&error);
+  candidate = e2ee_key_provider_lookup_key (kp, "alice", 0, NULL, NULL);
+  g_assert_true (candidate == base);
+  e2ee_key_unref (candidate);
+
+  /* A decryptor following the sender's ratchet keeps the key private. */
+  candidate = e2ee_key_provider_get_ratchet_candidate (kp, base, 1, NULL);
+  g_assert_true (e2ee_key_provider_adopt_ratcheted_key (kp, "alice", 0,
+          base, candidate));
+  g_assert_null (e2ee_key_provider_export_key (kp, "alice", 0, &error));
+  g_assert_error (error, E2EE_ERROR, E2EE_ERROR_NOT_EXPORTABLE);
+  g_clear_error (&error);
+  e2ee_key_unref (candidate);
+  e2ee_key_unref (base);
+
+  /* A new key in the slot brings its own flags. */
+  set_passphrase (kp, "alice", PASSPHRASE, 0, TRUE);
+  material = e2ee_key_provider_export_key (kp, "alice", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (material, NULL),
+      g_bytes_get_size (material), PASSPHRASE, strlen (PASSPHRASE));
+  g_bytes_unref (material);
+  material = e2ee_key_provider_ratchet_key (kp, "alice", 0, &error);
+  assert_bytes_hex (material, passphrase_ratchets[0]);
+  g_bytes_unref (material);
+
+  g_bytes_unref (raw);
+  g_object_unref (kp);
+}
+
+/* The sif-trailer property is what set_sif_trailer sets. */
+static void
+test_sif_trailer_property (void)
+{
+  E2eeKeyProvider *kp = e2ee_key_provider_new ();
+  GBytes *trailer = NULL, *set = g_bytes_new_static ("\x34\xd4\xc6", 3);
+  E2eeFrameOptions options = { 0, };
+
+  g_object_get (kp, "sif-trailer", &trailer, NULL);
+  g_assert_null (trailer);
+  e2ee_key_provider_set_sif_trailer (kp, (const guint8 *) "\x34\xd4\xc6",
+      3);
+  g_object_get (kp, "sif-trailer", &trailer, NULL);
+  g_assert_true (g_bytes_equal (trailer, set));
+  g_bytes_unref (trailer);
+
+  g_object_set (kp, "sif-trailer", NULL, NULL);
+  e2ee_key_provider_get_frame_options (kp, &options);
+  g_assert_cmpmem (g_bytes_get_data (options.sif_trailer, NULL),
+      g_bytes_get_size (options.sif_trailer), "LK-ROCKS", 8);
+  g_object_set (kp, "sif-trailer", set, NULL);
+  e2ee_key_provider_get_frame_options (kp, &options);
+  g_assert_true (g_bytes_equal (options.sif_trailer, set));
+
+  e2ee_frame_options_clear (&options);
+  g_bytes_unref (set);
+  g_object_unref (kp);
+}
+
 static void
 test_stream_ids (void)
 {
@@ -980,6 +1080,9 @@ main (int argc, char **argv)
       GUINT_TO_POINTER (3), test_ratchet_candidate);
   g_test_add_func ("/key-provider/adopt-ratcheted-key",
       test_adopt_ratcheted_key);
+  g_test_add_func ("/key-provider/not-exportable", test_not_exportable);
+  g_test_add_func ("/key-provider/sif-trailer-property",
+      test_sif_trailer_property);
   g_test_add_func ("/key-provider/stream-ids", test_stream_ids);
   g_test_add_func ("/key-provider/frame-options", test_frame_options);
   g_test_add_func ("/key-provider/state-changed", test_state_changed);

@@ -62,34 +62,33 @@ function keySetup(kind) {
         send: { props: { passphrase: PASS_A } },
         recv: { props: { passphrase: PASS_A } },
       };
-    case 'hkdf': // keyDerivationFunction HKDF on raw bytes = key=<hex> (HKDF, as LiveKit's JS does for raw keys)
+    case 'hkdf': // keyDerivationFunction HKDF on raw bytes = key=<hex>: HKDF by default (key-derivation=auto, as LiveKit's JS for raw keys), or said so
       return {
         native: { sharedKey: { raw: RAW }, keyDerivation: 'hkdf' },
         send: { props: { key: RAW } },
-        recv: { props: { key: RAW } },
+        recv: { props: { key: RAW, 'key-derivation': 'hkdf' } },
       };
     case 'pbkdf2-raw': // the SDK's default PBKDF2 on raw bytes = key=<hex> key-derivation=pbkdf2
-      // TEMPORARY until key-options (issue 9) is on main: the elements have
-      // no key-derivation property yet; an application-made provider.
       return {
         native: { sharedKey: { raw: RAW } },
-        send: { provider: { shared: true, derivation: 'pbkdf2', keys: [{ raw: RAW }] } },
-        recv: { provider: { shared: true, derivation: 'pbkdf2', keys: [{ raw: RAW }] } },
+        send: { props: { key: RAW, 'key-derivation': 'pbkdf2' } },
+        recv: { props: { key: RAW, 'key-derivation': 'pbkdf2' } },
       };
     case 'participant': // one ring per participant, different keys
-      // TEMPORARY until key-options: shared-key=false as an element property.
       return {
         native: { keys: [{ identity: 'native', passphrase: KEY_NATIVE }, { identity: 'gst', passphrase: KEY_GST }] },
-        send: { provider: { shared: false, keys: [{ participant: 'gst', passphrase: KEY_GST }] }, props: { 'participant-id': 'gst' } },
-        recv: { provider: { shared: false, keys: [{ participant: 'native', passphrase: KEY_NATIVE }] }, props: { 'participant-id': 'native' } },
+        send: { props: { 'shared-key': false, 'participant-id': 'gst', passphrase: KEY_GST } },
+        recv: { props: { 'shared-key': false, 'participant-id': 'native', passphrase: KEY_NATIVE } },
       };
-    case 'sdk-ratchets': // the receiving elements follow the SDK's ratchet through their window
-      // TEMPORARY until key-options: ratchet-window-size=16 as an element property.
+    case 'sdk-ratchets': // e2eedecrypt follows the SDK's ratchet through its window: element properties only
       return {
         native: { sharedKey: { passphrase: PASS_A } },
-        recv: { provider: { shared: true, window: 16, keys: [{ passphrase: PASS_A }] } },
+        recv: { props: { passphrase: PASS_A, 'ratchet-window-size': 16 } },
       };
     case 'gst-ratchets': // an application ratchets the sending elements' key; the SDK follows (window 16, its default)
+      // An application-made provider: keys set through element properties
+      // cannot leave the provider, and ratcheting one hands its new
+      // material out (e2ee_key_provider_ratchet_key refuses them).
       return {
         native: { sharedKey: { passphrase: PASS_A } },
         send: { provider: { shared: true, keys: [{ passphrase: PASS_A }] } },
@@ -107,8 +106,8 @@ function keySetup(kind) {
     case 'none': // each side has its own sender key only: no key for the other's frames
       return {
         native: { keys: [{ identity: 'native', passphrase: KEY_NATIVE }] },
-        send: { props: { passphrase: KEY_GST, 'participant-id': 'gst' } },
-        recv: { props: { 'participant-id': 'native' } },
+        send: { props: { 'shared-key': false, 'participant-id': 'gst', passphrase: KEY_GST } },
+        recv: { props: { 'shared-key': false, 'participant-id': 'native' } },
       };
     default: throw new Error(`unknown key setup ${kind}`);
   }
@@ -124,7 +123,7 @@ const CASES = [
   { name: 'vp8 both ways, passphrase (PBKDF2)', codec: 'vp8', keys: 'passphrase', data: true },
   { name: 'h264 both ways, passphrase (PBKDF2)', codec: 'h264', keys: 'passphrase' },
   { name: 'opus both ways, passphrase (PBKDF2)', codec: 'opus', keys: 'passphrase' },
-  { name: 'raw key, HKDF: keyDerivationFunction HKDF = key=', codec: 'vp8', keys: 'hkdf' },
+  { name: 'raw key, HKDF: keyDerivationFunction HKDF = key= (key-derivation auto, hkdf)', codec: 'vp8', keys: 'hkdf' },
   { name: 'raw key, PBKDF2: the SDK\'s default = key= key-derivation=pbkdf2', codec: 'vp8', keys: 'pbkdf2-raw' },
   { name: 'per-participant keys, h264', codec: 'h264', keys: 'participant', data: true },
   { name: 'a key at index 1 made current mid-call by both senders, vp8', codec: 'vp8', keys: 'passphrase', rekey: 1 },

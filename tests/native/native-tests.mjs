@@ -204,8 +204,12 @@ async function call(c) {
     if (toNative) {
       // gst-send: publishes as participant "gst" on the SDK's subscriber PC,
       // with the data channel an SFU offers there.
+      // A key frame every second: what reaches the SDK before its
+      // FrameCryptor is in place is decoded as it is, and a key frame
+      // decoded from ciphertext garbles every picture predicted from it
+      // until the next one (tests/native/README.md).
       ctx.gsend = startGstPeer({
-        name: 'gst-send', identity: 'gst', data: !!c.data, dataLabel: '_reliable',
+        name: 'gst-send', identity: 'gst', data: !!c.data, dataLabel: '_reliable', keyframeInterval: 30,
         media: [{ kind, codec: c.codec, send: true, recv: false, tone: gstTone }], ...(keys.send ? { send: keys.send } : {}),
       }, { log });
       closers.push(() => ctx.gsend.stop());
@@ -448,7 +452,7 @@ async function main() {
       line = `${ok ? 'PASS' : 'FAIL'} ${c.name} (${((Date.now() - began) / 1000).toFixed(1)} s): ${counts(c, res)}`;
       for (const item of checks.items) if (!item.ok || verbose) line += `\n       ${item.ok ? 'ok  ' : 'FAIL'} ${item.what}`;
       if (!ok) {
-        line += `\n       native: states ${JSON.stringify(res.nr?.states)} rtp ${JSON.stringify(res.nr?.rtp)} signal ${JSON.stringify(res.signal)}`;
+        line += `\n       native: video ${JSON.stringify(res.nr?.video)} states ${JSON.stringify(res.nr?.states)} rtp ${JSON.stringify(res.nr?.rtp)} signal ${JSON.stringify(res.signal)}`;
         if (res.rr) line += `\n       gst-recv: states ${JSON.stringify(res.rr.states)} decrypt ${JSON.stringify(res.rr.decStats)} errors ${JSON.stringify(res.rr.errors)}`;
         if (res.sr) line += `\n       gst-send: states ${JSON.stringify(res.sr.states)} encrypt ${JSON.stringify(res.sr.encStats)} errors ${JSON.stringify(res.sr.errors)}`;
       }

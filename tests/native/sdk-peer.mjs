@@ -108,7 +108,7 @@ export class NativePeer {
     this.room = new Room();
     this.states = [];
     this.sent = { video: 0, audio: 0 };
-    this.video = { frames: 0, withBars: 0, bars: null, size: null };
+    this.video = { frames: 0, withBars: 0, bars: null, size: null, types: {} };
     this.audio = { frames: 0, loud: 0, samples: [] };
     this.data = { received: [], sent: 0 };
     this.timers = [];
@@ -230,8 +230,16 @@ export class NativePeer {
         this.video.frames++;
         this.firstFrame.video ??= Date.now();
         this.video.size = [frame.width, frame.height];
-        if (frame.type === VideoBufferType.I420) {
-          this.video.bars = sampleBarsI420(frame);
+        const type = VideoBufferType[frame.type] ?? frame.type;
+        this.video.types[type] = (this.video.types[type] ?? 0) + 1;
+        // libwebrtc's decoders give I420; anything else is converted (and
+        // counted in video.types, for a failing case's log).
+        let i420 = frame;
+        if (frame.type !== VideoBufferType.I420) {
+          try { i420 = frame.convert(VideoBufferType.I420); } catch { i420 = null; }
+        }
+        if (i420) {
+          this.video.bars = sampleBarsI420(i420);
           if (barsMatch(this.video.bars) === 7) this.video.withBars++;
         }
       }

@@ -17,7 +17,7 @@ import { startGstPeer } from '../browser/harness/gst.mjs';
 import { Checks, barsMatch, candidateAddress, outsideNamespace } from '../browser/harness/checks.mjs';
 import { StandInServer, makeToken } from './stand-in-server.mjs';
 import { NativePeer, keyBytes } from './sdk-peer.mjs';
-import { rtc } from './npm-packages.mjs';
+import { rtc, versions } from './npm-packages.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
@@ -438,7 +438,7 @@ async function main() {
     console.log('refusing to run: not inside tests/netns/run-in-netns.sh (ICE would use the host\'s interfaces)');
     process.exit(1);
   }
-  console.log(`@livekit/rtc-node ${rtc.version ?? ''} (LiveKit's Rust SDK, libwebrtc FrameCryptor), Node.js ${process.version}`);
+  console.log(`${Object.entries(versions).map(([n, v]) => `${n} ${v}`).join(', ')} (LiveKit's Rust SDK, libwebrtc's FrameCryptor); Node.js ${process.version}`);
   let passed = 0;
   let failed = 0;
   for (const c of selected) {

@@ -11,6 +11,8 @@ const require = createRequire(path.join(path.resolve(npmDir), 'package.json'));
 
 export const protocol = require('@livekit/protocol');
 export const rtc = require('@livekit/rtc-node');
+export const versions = Object.fromEntries(['@livekit/rtc-node', '@livekit/rtc-ffi-bindings', '@livekit/protocol']
+  .map((name) => [name, require(path.join(path.resolve(npmDir), 'node_modules', name, 'package.json')).version]));
 // What rtc-node does not re-export: the FFI's request messages and enums
 // (KeyDerivationFunction, and SetKeyRequest for per-participant keys).
 export const ffi = require('@livekit/rtc-ffi-bindings');

@@ -45,7 +45,9 @@ if [ $browser_needed = 1 ]; then
   )
 fi
 # The interop suite and the benchmark run LiveKit's own client code in
-# Node.js. A machine that already has a node (NodeSource's, say) keeps it.
+# Node.js, the native suite LiveKit's Node SDK, whose prebuilt library
+# (npm @livekit/rtc-ffi-bindings-linux-x64-gnu) needs only glibc, libstdc++6
+# and libgcc-s1, which every Debian root has (apt itself links them). A machine that already has a node (NodeSource's, say) keeps it.
 node_needed=1
 [ "${E2EE_SKIP_NODE:-0}" = 1 ] && node_needed=0
 if [ $node_needed = 1 ]; then

@@ -9,7 +9,8 @@
 #
 #   /usr/bin/python3 gst_peer.py '<call config JSON>'
 #     stdin:  {"cmd": "offer"} | {"cmd": "remote", "type": "answer"|"offer",
-#             "sdp": ...} | {"cmd": "set-key", ...} | {"cmd": "ratchet", ...}
+#             "sdp": ...} | {"cmd": "candidate", "candidate": ...,
+#             "sdpMLineIndex": n} | {"cmd": "set-key", ...} | {"cmd": "ratchet", ...}
 #             | {"cmd": "send-data", "text": ...} | {"cmd": "report"}
 #             | {"cmd": "stop"}
 #     stdout: {"event": "ready"|"sdp"|"state"|"data"|"report"|"error"|"log"}
@@ -104,10 +105,12 @@ def now():
 
 def provider_from_spec(spec):
     """An application-made E2eeKeyProvider: {"shared": bool, "window": n,
-    "keys": [{"participant": id|null, "passphrase": s | "raw": hex,
-    "index": i, "current": bool}]}."""
+    "derivation": "auto"|"pbkdf2"|"hkdf", "keys": [{"participant": id|null,
+    "passphrase": s | "raw": hex, "index": i, "current": bool}]}."""
     provider = E2ee.KeyProvider(shared_key=spec.get("shared", True),
                                 ratchet_window_size=spec.get("window", 0))
+    if "derivation" in spec:
+        Gst.util_set_object_arg(provider, "key-derivation", spec["derivation"])
     for key in spec.get("keys", []):
         set_key(provider, key)
     return provider
@@ -135,6 +138,9 @@ class Peer:
       media: [{"kind": "video"|"audio", "codec": "vp8"|"vp9"|"h264"|"opus",
                "send": bool, "recv": bool}]
       data: bool (a data channel, made by the offerer)
+      dataLabel: the data channel's label (default "lk-data"): the one the
+        offerer makes, and the one an answerer sends on when the offerer
+        made several (LiveKit's SDKs make "_reliable" and "_lossy")
       send / recv: how e2eeencrypt / e2eedecrypt get their keys:
         {"provider": SPEC} an application-made provider (key-provider
         property), or {"provider": "send"} the sender's, or {"props":
@@ -169,6 +175,7 @@ class Peer:
         self.data_received = []
         self.data_errors = []
         self.local_candidates = []
+        self.remote_trickled = []
         self.errors = []
         self.frames = {kind: {"sent": [], "wire": 0, "clear": 0,
                               "received": []} for kind in ("video", "audio")}
@@ -212,8 +219,15 @@ class Peer:
         if "key" in props:
             raw = bytes.fromhex(props.pop("key"))
             element.set_property("key", Gst.Buffer.new_wrapped(raw))
-        if props:
-            raise ValueError("unknown element properties %r" % props)
+        # Any other property as gst-launch-1.0 would set it from its text
+        # (ratchet-window-size=16, key-derivation=pbkdf2, shared-key=false).
+        for name, value in props.items():
+            if element.find_property(name) is None:
+                raise ValueError("%s has no property %r"
+                                 % (element.get_factory().get_name(), name))
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            Gst.util_set_object_arg(element, name, str(value))
 
     def _build(self):
         self.pipeline = Gst.Pipeline.new(self.name)
@@ -240,7 +254,9 @@ class Peer:
                 self._add_receive_only(media)
         self.pipeline.set_state(Gst.State.PLAYING)
         if self.config.get("data") and self.config.get("offerer", True):
-            channel = self.webrtc.emit("create-data-channel", "lk-data", None)
+            channel = self.webrtc.emit("create-data-channel",
+                                       self.config.get("dataLabel", "lk-data"),
+                                       None)
             self._setup_channel(channel)
 
     def _rtp_caps(self, media):
@@ -554,11 +570,13 @@ class Peer:
         self._set_local(offer)
 
     def _set_local(self, description):
+        # The description goes out once webrtcbin applied it: in a
+        # renegotiation ICE gathering is complete already, and the
+        # local-description property still holds the previous one until then.
         self.pending_local_sdp = description
-        promise = Gst.Promise.new()
+        promise = Gst.Promise.new_with_change_func(
+            lambda promise, _: self._maybe_send_local(), None)
         self.webrtc.emit("set-local-description", description, promise)
-        promise.interrupt()
-        self._maybe_send_local()
 
     def _on_gathering_state(self, webrtc, pspec):
         self._maybe_send_local()
@@ -611,6 +629,12 @@ class Peer:
     def _on_ice_candidate(self, webrtc, mline, candidate):
         self.local_candidates.append(candidate)
 
+    def add_remote_candidate(self, mline, candidate):
+        """A candidate the remote peer trickled (this peer's own go out in
+        its SDP, once gathered)."""
+        self.remote_trickled.append(candidate)
+        self.webrtc.emit("add-ice-candidate", mline, candidate)
+
     def _on_ice_state(self, webrtc, pspec):
         state = webrtc.get_property("ice-connection-state")
         self.log("ICE connection state: %s" % nick(state))
@@ -621,7 +645,9 @@ class Peer:
         self._setup_channel(channel)
 
     def _setup_channel(self, channel):
-        self.channel = channel
+        if (self.channel is None or channel.get_property("label") ==
+                self.config.get("dataLabel", "lk-data")):
+            self.channel = channel
         channel.connect("on-open", lambda c: self.emit(
             {"event": "data-open"}))
         channel.connect("on-message-data", self._on_data_message)
@@ -640,11 +666,7 @@ class Peer:
         return provider
 
     def _shared(self, which):
-        side = self.config.get(which) or {}
-        spec = side.get("provider")
-        if spec == "send":
-            spec = (self.config.get("send") or {}).get("provider")
-        return spec is None or spec.get("shared", True)
+        return self._data_provider(which).get_property("shared-key")
 
     def send_data(self, text):
         """Sends `text` as a LiveKit user packet, encrypted with the
@@ -737,7 +759,8 @@ class Peer:
         for line in description.sdp.as_text().splitlines():
             if line.startswith("a=candidate:"):
                 found.append(line[2:])
-        return found
+        return found + [c[2:] if c.startswith("a=") else c
+                        for c in self.remote_trickled]
 
     def report(self):
         freq, rms = self.tone()
@@ -788,6 +811,9 @@ def serve(config):
             peer.create_offer()
         elif cmd == "remote":
             peer.set_remote(msg["type"], msg["sdp"])
+        elif cmd == "candidate":
+            peer.add_remote_candidate(msg.get("sdpMLineIndex", 0),
+                                      msg["candidate"])
         elif cmd == "set-key":
             peer.set_key(msg.get("which", "recv"), msg["key"])
         elif cmd == "ratchet":
